@@ -1,0 +1,52 @@
+# The two commands: `make demo` and `make test`. Both set up everything themselves.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
+export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__API__HOST ?= 127.0.0.1
+export AIRFLOW__CORE__PARALLELISM ?= 4
+export GX_ANALYTICS_ENABLED := False
+export PATH := $(BIN):$(PATH)
+
+.PHONY: venv airflow-db demo test lint typecheck pytest bench clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	rm -rf *.egg-info  # a leftover egg-info would register the plugin twice
+	touch $@
+
+airflow-db: $(STAMP)
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	$(BIN)/airflow-mlops db upgrade
+
+demo: airflow-db
+	$(BIN)/python dags/demo.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check airflow_mlops dags tests bench
+	$(BIN)/ruff format --check airflow_mlops dags tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy airflow_mlops
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/validation.py
+	$(BIN)/python bench/parse.py
+
+clean:
+	rm -rf $(VENV) $(AIRFLOW_HOME) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,58 @@
+"""Provider metadata, exposed through the ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def get_provider_info() -> dict[str, Any]:
+    from airflow_mlops import __version__
+
+    return {
+        "package-name": "airflow-mlops",
+        "name": "airflow-mlops",
+        "description": "Data validation (Great Expectations), baseline comparison and owner-tagged "
+        "quality gates for ML and data pipelines.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "airflow-mlops",
+                "external-doc-url": "https://example.invalid/airflow-mlops/docs",
+                "tags": ["software"],
+            }
+        ],
+        "operators": [
+            {
+                "integration-name": "airflow-mlops",
+                "python-modules": ["airflow_mlops.operators.validation"],
+            }
+        ],
+        "plugins": [{"name": "airflow_mlops", "plugin-class": "airflow_mlops.plugins.mlops.MlopsPlugin"}],
+        "config": {
+            "mlops": {
+                "description": "Settings of airflow-mlops: where check results, baselines and "
+                "incidents are stored.",
+                "options": {
+                    "results_db_url": {
+                        "description": "SQLAlchemy URL of the results store. It is a database of its "
+                        "own, never Airflow's metadata database. Empty means "
+                        "sqlite:///$AIRFLOW_HOME/airflow_mlops.db (WAL mode). Use PostgreSQL "
+                        "(postgresql+psycopg://...) when tasks run on several machines.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "postgresql+psycopg://mlops:secret@db:5432/mlops",
+                        "default": "",
+                        "sensitive": True,
+                    },
+                    "auto_upgrade": {
+                        "description": "Apply the results store's migrations automatically on first "
+                        "use (under a lock). Set to False to require `airflow-mlops db upgrade`.",
+                        "version_added": "0.1.0",
+                        "type": "boolean",
+                        "example": "False",
+                        "default": "True",
+                    },
+                },
+            }
+        },
+    }

@@ -1,0 +1,8 @@
+"""Operators of airflow-mlops. Importing this module is cheap: no GX, pandas or scipy import."""
+
+from __future__ import annotations
+
+from airflow_mlops.operators.validation import DataValidationOperator
+from airflow_mlops.sources import SqlSource
+
+__all__ = ["DataValidationOperator", "SqlSource"]

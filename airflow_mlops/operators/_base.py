@@ -1,0 +1,270 @@
+"""Behaviour shared by every airflow-mlops check operator: record, summarize, then raise once."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_mlops.core.results import (
+    MAX_LISTED,
+    CheckResult,
+    CheckRunSummary,
+    Severity,
+    Status,
+    aggregate_status,
+    format_results_table,
+    summarize,
+)
+from airflow_mlops.exceptions import InputError, MlopsError, StoreError
+from airflow_mlops.sources import SqlSource
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_mlops.core.sql import SqlBatch
+
+__all__ = ["CheckOutcome", "MlopsCheckOperator", "check_choice", "describe_data", "validate_data_argument"]
+
+#: XCom key under which every check and gate task pushes its compact summary (also on failure).
+SUMMARY_XCOM_KEY = "mlops_summary"
+
+
+def check_choice(argument: str, value: Any, allowed: Sequence[Any]) -> None:
+    """Raise a ValueError naming the argument, the allowed values and the bad value."""
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{argument}={value!r} is not allowed; use one of {choices}.")
+
+
+def validate_data_argument(data: Any, *, task_id: str) -> None:
+    if data is None or not (callable(data) or isinstance(data, str | os.PathLike | SqlSource)):
+        raise TypeError(
+            f"{task_id}: data= must be a callable returning a pandas DataFrame, a CSV/Parquet path or URI, or "
+            f"SqlSource(conn_id=..., table=...|query=...); got {type(data).__name__}."
+        )
+
+
+def describe_data(data: Any) -> str:
+    if isinstance(data, SqlSource):
+        return data.describe()
+    if isinstance(data, str | os.PathLike):
+        return f"file '{os.fspath(data)}'"
+    return f"callable {getattr(data, '__qualname__', repr(data))}()"
+
+
+@dataclass(kw_only=True)
+class CheckOutcome:
+    """What a check operator's ``run_checks`` produced, before it is recorded."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    data_source: str | None = None
+    suite_name: str | None = None
+    message: str = ""
+    extra_summary: dict[str, Any] = field(default_factory=dict)
+
+
+class MlopsCheckOperator(BaseOperator):
+    """Base of the check operators. Subclasses implement :meth:`run_checks`.
+
+    :param fail_task: raise ``AirflowFailException`` when the outcome is FAILED. With False the task
+        succeeds and a downstream gate decides. ERRORED (a check that could not run) always fails the task.
+    """
+
+    kind: ClassVar[str] = "check"
+    ui_color = "#e8f4fd"
+
+    def __init__(self, *, fail_task: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(fail_task, bool):
+            raise TypeError(f"{self.task_id}: fail_task= must be True or False; got {fail_task!r}.")
+        self.fail_task = fail_task
+
+    def _exclude_callable_from_templates(self, field_name: str, value: Any) -> None:
+        """Airflow 3 calls callables found in template fields while rendering; a data callable must
+        instead be called at execute time with the context, so it is taken out of this task's fields."""
+        if callable(value) and not isinstance(value, SqlSource):
+            self.template_fields = tuple(f for f in type(self).template_fields if f != field_name)
+
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        # Nested templated objects (SqlSource) are rendered in place: give this task instance its own copy
+        # so that the DAG's object keeps its templates for the next run.
+        for name in self.template_fields:
+            value = getattr(self, name, None)
+            if isinstance(value, SqlSource):
+                setattr(self, name, copy.copy(value))
+        super().render_template_fields(context, jinja_env)
+
+    # -- to implement -----------------------------------------------------------------------------
+    def run_checks(self, context: Context) -> CheckOutcome:
+        raise NotImplementedError
+
+    # -- helpers for subclasses -------------------------------------------------------------------
+    def base_dir(self) -> str | None:
+        """Relative paths resolve against the DAG file's folder first."""
+        fileloc = getattr(getattr(self, "dag", None), "fileloc", None)
+        return os.path.dirname(fileloc) if fileloc else None
+
+    def load_data(self, data: Any, context: Context) -> tuple[Any, SqlBatch | None, str]:
+        """Return ``(frame, None, description)`` for files and callables, ``(None, batch, description)`` for SQL."""
+        from airflow_mlops.core.data import check_frame, read_file
+
+        description = describe_data(data)
+        if isinstance(data, SqlSource):
+            return None, data.to_batch(), description
+        if isinstance(data, str | os.PathLike):
+            path = os.fspath(data)
+            return (
+                check_frame(read_file(path, base_dir=self.base_dir()), source=description),
+                None,
+                description,
+            )
+        frame = _call_with_context(data, context)
+        return check_frame(frame, source=description), None, description
+
+    # -- the one execution path -------------------------------------------------------------------
+    def execute(self, context: Context) -> CheckRunSummary:
+        from airflow_mlops.config import get_store
+        from airflow_mlops.store import CheckRunRecord
+
+        try:
+            store = get_store()
+            store.ensure_ready()
+        except MlopsError as exc:
+            raise AirflowException(f"{self.task_id}: {exc}") from None
+
+        started = datetime.now(UTC)
+        retryable = False
+        try:
+            outcome = self.run_checks(context)
+            if not outcome.results:
+                outcome.results.append(
+                    CheckResult(
+                        name="no_checks",
+                        check_type="internal",
+                        status=Status.ERRORED,
+                        message="no check produced a result; a run that checks nothing cannot pass.",
+                    )
+                )
+        except InputError as exc:
+            outcome = _errored(str(exc), Severity.FAIL)
+        except Exception as exc:
+            retryable = _is_infrastructure_error(exc)
+            self.log.exception("%s: a check crashed", self.task_id)
+            outcome = _errored(f"{type(exc).__name__}: {exc}", Severity.FAIL)
+        status = aggregate_status(r.status for r in outcome.results)
+        message = outcome.message or _headline(status, outcome.results)
+
+        ti = context["ti"]
+        dag_run = context["dag_run"]
+        run_after = getattr(dag_run, "run_after", None)
+        logical_date = context.get("logical_date")
+        finished = datetime.now(UTC)
+        summary_extra = dict(outcome.extra_summary)
+        try:
+            check_run_id = store.record_check_run(
+                CheckRunRecord(
+                    dag_id=ti.dag_id,
+                    task_id=ti.task_id,
+                    run_id=ti.run_id,
+                    map_index=ti.map_index if ti.map_index is not None else -1,
+                    try_number=ti.try_number,
+                    kind=self.kind,
+                    status=status.value,
+                    logical_date=logical_date,
+                    run_after=run_after,
+                    owner=self.owner,
+                    data_source=outcome.data_source,
+                    suite_name=outcome.suite_name,
+                    started_at=started,
+                    finished_at=finished,
+                    message=message,
+                    summary=summary_extra or None,
+                ),
+                outcome.results,
+            )
+        except StoreError as exc:
+            raise AirflowException(
+                f"{self.task_id}: the outcome ({status.value}) could not be recorded: {exc}"
+            ) from None
+
+        summary = summarize(
+            status=status,
+            kind=self.kind,
+            results=outcome.results,
+            dag_id=ti.dag_id,
+            task_id=ti.task_id,
+            run_id=ti.run_id,
+            try_number=ti.try_number,
+            check_run_id=check_run_id,
+            owner=self.owner,
+            message=message,
+        )
+        self._log_outcome(status, outcome, message)
+        ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
+        self._raise_for(status, message, retryable=retryable)
+        return summary
+
+    def _log_outcome(self, status: Status, outcome: CheckOutcome, message: str) -> None:
+        source = f" on {outcome.data_source}" if outcome.data_source else ""
+        self.log.info(
+            "%s %s%s: %s\n%s", self.kind, status.value, source, message, format_results_table(outcome.results)
+        )
+
+    def _raise_for(self, status: Status, message: str, *, retryable: bool) -> None:
+        where = f"See XCom '{SUMMARY_XCOM_KEY}' of this task and the results store for details."
+        if status is Status.ERRORED:
+            error = f"{self.task_id}: ERRORED: {message} {where}"
+            if retryable:
+                raise AirflowException(error)
+            raise AirflowFailException(error)
+        if status is Status.FAILED and self.fail_task:
+            raise AirflowFailException(f"{self.task_id}: FAILED: {message} {where}")
+
+
+def _errored(message: str, severity: Severity) -> CheckOutcome:
+    return CheckOutcome(
+        results=[
+            CheckResult(
+                name="input", check_type="input", status=Status.ERRORED, severity=severity, message=message
+            )
+        ],
+        message=message,
+    )
+
+
+def _headline(status: Status, results: Sequence[CheckResult]) -> str:
+    bad = [r for r in results if not r.passed]
+    if not bad:
+        return f"all {len(results)} checks passed"
+    parts = []
+    for r in sorted(bad, key=lambda r: -r.status.rank)[:MAX_LISTED]:
+        detail = r.message or f"observed {r.observed!r}"
+        parts.append(f"{r.name} {r.status.value}: {detail}")
+    more = f" (+{len(bad) - MAX_LISTED} more)" if len(bad) > MAX_LISTED else ""
+    return f"{len(bad)} of {len(results)} checks did not pass: " + "; ".join(parts) + more
+
+
+def _is_infrastructure_error(exc: BaseException) -> bool:
+    """Errors a retry may cure: lost database connections, timeouts, network errors."""
+    try:
+        import sqlalchemy as sa
+
+        if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
+def _call_with_context(fn: Callable[..., Any], context: Context) -> Any:
+    """Call ``fn`` with the context values its signature asks for, as PythonOperator does."""
+    from airflow.sdk.bases.decorator import KeywordParameters
+
+    return fn(**KeywordParameters.determine(fn, (), context).unpacking())

@@ -1,0 +1,106 @@
+"""DataValidationOperator: run a Great Expectations suite on a DataFrame, a file or a SQL table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_mlops.core.gx import RESULT_FORMATS
+from airflow_mlops.operators._base import (
+    CheckOutcome,
+    MlopsCheckOperator,
+    check_choice,
+    validate_data_argument,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+__all__ = ["DataValidationOperator"]
+
+
+class DataValidationOperator(MlopsCheckOperator):
+    """Validate data with a Great Expectations suite and record every expectation's result.
+
+    The result is recorded in the results store before the task ends, a compact summary is pushed to
+    XCom (``return_value`` on success, and ``mlops_summary`` always), and the task log shows a table of
+    expectations with observed and expected values.
+
+    :param data: a callable returning a pandas DataFrame (it may take context keys such as ``params``),
+        a CSV/TSV/Parquet path or URI (templated; relative paths resolve against the DAG folder), or
+        ``SqlSource(conn_id=..., table=...|query=...)``, validated inside the database.
+    :param suite: a GX suite file (JSON or YAML, GX's format), a list of expectation dicts
+        (``{"type": "expect_...", "kwargs": {...}, "severity": "warning"}``) or a ``gx.ExpectationSuite``.
+    :param owner: the owning team (a key of the owner registry). Defaults to the task's Airflow owner.
+    :param severity: ``"fail"`` or ``"warn"``: what an unsuccessful expectation without a severity of
+        its own means. GX severities are honoured: critical → FAILED, warning → WARNED, info → recorded.
+    :param result_format: GX result format: BOOLEAN_ONLY, BASIC, SUMMARY (default) or COMPLETE.
+    :param fail_task: raise ``AirflowFailException`` when the outcome is FAILED (default). ERRORED
+        (the suite or data could not be read) always fails the task.
+    """
+
+    kind: ClassVar[str] = "validation"
+    template_fields: Sequence[str] = ("data", "suite", "severity", "result_format")
+    template_ext: Sequence[str] = ()
+    ui_color = "#e3f2e1"
+
+    def __init__(
+        self,
+        *,
+        data: Any,
+        suite: Any,
+        severity: str = "fail",
+        result_format: str = "SUMMARY",
+        fail_task: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(fail_task=fail_task, **kwargs)
+        validate_data_argument(data, task_id=self.task_id)
+        if (
+            suite is None
+            or isinstance(suite, bytes)
+            or not (
+                isinstance(suite, str | os.PathLike | Mapping | list | tuple)
+                or hasattr(suite, "expectations")
+            )
+        ):
+            raise TypeError(
+                f"{self.task_id}: suite= must be a path to a GX suite JSON/YAML file, a list of expectation "
+                f"dicts or a gx.ExpectationSuite; got {type(suite).__name__}."
+            )
+        if not _is_template(severity):
+            check_choice(f"{self.task_id}: severity", severity, ("fail", "warn"))
+        if not _is_template(result_format):
+            check_choice(f"{self.task_id}: result_format", result_format, RESULT_FORMATS)
+        self.data = data
+        self._exclude_callable_from_templates("data", data)
+        self.suite = suite
+        self.severity = severity
+        self.result_format = result_format
+
+    def run_checks(self, context: Context) -> CheckOutcome:
+        from airflow_mlops.core.gx import run_suite
+        from airflow_mlops.core.results import Severity
+        from airflow_mlops.core.suite import load_suite
+
+        check_choice(f"{self.task_id}: severity", self.severity, ("fail", "warn"))
+        check_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
+        suite = load_suite(self.suite, base_dir=self.base_dir())
+        frame, batch, description = self.load_data(self.data, context)
+        columns: list[str] | None
+        columns = batch.check() if batch is not None else [str(c) for c in frame.columns]
+        results = run_suite(
+            suite,
+            default_severity=Severity.parse(self.severity),
+            result_format=self.result_format,
+            frame=frame,
+            sql=batch,
+            source=description,
+            columns=columns,
+        )
+        return CheckOutcome(results=results, data_source=description, suite_name=suite.name)
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, str) and "{{" in value

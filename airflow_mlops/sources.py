@@ -1,0 +1,80 @@
+"""Data sources accepted by ``data=``: a callable, a file path/URI, or :class:`SqlSource`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_mlops.core.sql import SqlBatch, split_table_name
+from airflow_mlops.exceptions import DataSourceError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+__all__ = ["SqlSource"]
+
+
+class SqlSource:
+    """A table or query reached through an Airflow connection. Checks run inside the database.
+
+    :param conn_id: an Airflow connection whose hook provides a SQLAlchemy engine (postgres, sqlite, ...).
+    :param table: a table name, optionally ``schema.table``; quoted for you. Templated.
+    :param query: a SELECT to validate instead of a table. Templated.
+    :param schema: the schema, if not given in ``table``. Templated.
+    """
+
+    template_fields = ("conn_id", "table", "query", "schema")
+
+    def __init__(
+        self, *, conn_id: str, table: str | None = None, query: str | None = None, schema: str | None = None
+    ) -> None:
+        if not isinstance(conn_id, str) or not conn_id:
+            raise TypeError(f"SqlSource(conn_id=...) must be a non-empty connection id; got {conn_id!r}.")
+        if (table is None) == (query is None):
+            raise TypeError(
+                f"SqlSource(conn_id={conn_id!r}) needs exactly one of table= or query=; "
+                f"got table={table!r}, query={query!r}."
+            )
+        self.conn_id = conn_id
+        self.table = table
+        self.query = query
+        self.schema = schema
+
+    def __repr__(self) -> str:
+        what = f"table={self.table!r}" if self.table is not None else f"query={self.query!r}"
+        return f"SqlSource(conn_id={self.conn_id!r}, {what})"
+
+    def describe(self) -> str:
+        if self.table is not None:
+            name = f"{self.schema}.{self.table}" if self.schema else self.table
+            return f"table '{name}' on connection '{self.conn_id}'"
+        return f"query on connection '{self.conn_id}'"
+
+    def get_engine(self) -> sa.Engine:
+        """The SQLAlchemy engine of the connection's hook (the hook does the I/O)."""
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        try:
+            connection = BaseHook.get_connection(self.conn_id)
+        except AirflowNotFoundException:
+            raise DataSourceError(
+                f"connection '{self.conn_id}' is not defined; add it with `airflow connections add` or an "
+                f"AIRFLOW_CONN_{self.conn_id.upper()} environment variable."
+            ) from None
+        hook: Any = connection.get_hook()
+        get_engine = getattr(hook, "get_sqlalchemy_engine", None)
+        if get_engine is None:
+            raise DataSourceError(
+                f"connection '{self.conn_id}' (type '{connection.conn_type}') is not a SQL database connection; "
+                "SqlSource needs one whose hook has a SQLAlchemy engine (postgres, sqlite, mysql, ...)."
+            )
+        return get_engine()
+
+    def to_batch(self) -> SqlBatch:
+        engine = self.get_engine()
+        if self.table is not None:
+            schema, table = split_table_name(self.table, self.schema)
+            return SqlBatch(engine=engine, table=table, schema=schema, description=self.describe())
+        if not isinstance(self.query, str) or not self.query.strip():
+            raise DataSourceError(f"SqlSource(conn_id={self.conn_id!r}) query= is empty.")
+        return SqlBatch(engine=engine, query=self.query.strip().rstrip(";"), description=self.describe())

@@ -1,0 +1,7 @@
+"""The results store: check runs, results, profiles, baselines, gate decisions and incidents."""
+
+from __future__ import annotations
+
+from airflow_mlops.store.repository import CheckRunRecord, ResultsStore
+
+__all__ = ["CheckRunRecord", "ResultsStore"]

@@ -1,0 +1,269 @@
+"""DataValidationOperator in real DAG runs (dag.test) against real files, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers import load_wine, run_dag, task_states, xcom
+
+pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
+
+
+@pytest.fixture(scope="module")
+def dags():  # type: ignore[no-untyped-def]
+    from tests.dags import validation_dags
+
+    return validation_dags
+
+
+@pytest.fixture
+def store():  # type: ignore[no-untyped-def]
+    from airflow_mlops.config import get_store
+
+    return get_store()
+
+
+def latest(store, dag_run, task_id: str = "validate"):  # type: ignore[no-untyped-def]
+    row = store.latest_check_run(dag_id=dag_run.dag_id, task_id=task_id, run_id=dag_run.run_id)
+    assert row is not None, f"no check run recorded for {dag_run.dag_id}.{task_id} {dag_run.run_id}"
+    return row
+
+
+def data_path(name: str) -> Path:
+    return Path(os.environ["MLOPS_TEST_DATA"]) / name
+
+
+# -- DataFrame from a callable ---------------------------------------------------------------------
+def test_clean_frame_passes_and_records_every_expectation(dags, store) -> None:
+    dag_run = run_dag(dags.validate_frame)
+    assert task_states(dag_run) == {"validate": "success"}
+    row = latest(store, dag_run)
+    assert row.status == "PASSED" and row.kind == "validation" and row.owner == "data-team"
+    assert [r.status for r in row.results] == ["PASSED"] * 4
+    assert row.results[1].name == "expect_column_values_to_be_between(alcohol)"
+    assert row.results[1].expected == {"min_value": 10, "max_value": 16}
+    summary = xcom(dag_run, "validate")
+    assert summary["status"] == "PASSED" and summary["check_run_id"] == row.id
+    assert summary["counts"] == {"PASSED": 4} and summary["failing"] == []
+
+
+def test_null_spike_fails_task_and_records_unexpected_samples(dags, store) -> None:
+    dag_run = run_dag(dags.validate_frame, fault="nulls")
+    assert task_states(dag_run) == {"validate": "failed"}
+    row = latest(store, dag_run)
+    assert row.status == "FAILED"
+    not_null = row.results[0]
+    assert not_null.status == "FAILED" and not_null.severity == "fail"
+    assert not_null.details["unexpected_count"] == 20
+    assert not_null.details["sample_unexpected"][:3] == [None, None, None]
+    summary = xcom(dag_run, "validate", key="mlops_summary")
+    assert summary["status"] == "FAILED"
+    assert summary["failing"][0]["name"] == "expect_column_values_to_not_be_null(alcohol)"
+
+
+def test_warning_severity_warns_without_failing(dags, store) -> None:
+    dag_run = run_dag(dags.validate_frame, fault="warn_only")
+    assert task_states(dag_run) == {"validate": "success"}
+    row = latest(store, dag_run)
+    assert row.status == "WARNED"
+    assert [r.status for r in row.results] == ["PASSED", "PASSED", "PASSED", "WARNED"]
+    assert row.results[3].details["sample_unexpected"] == [99.0, 99.0, 99.0]
+
+
+@pytest.mark.parametrize(
+    ("fault", "needle"),
+    [("empty", "has 0 rows"), ("not_a_frame", "returned list, expected a pandas DataFrame")],
+)
+def test_bad_frames_are_errored(dags, store, fault: str, needle: str) -> None:
+    dag_run = run_dag(dags.validate_frame, fault=fault)
+    assert task_states(dag_run) == {"validate": "failed"}
+    row = latest(store, dag_run)
+    assert row.status == "ERRORED"
+    assert needle in row.message and "wine_frame" in row.message
+
+
+# -- files ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_files_pass_and_corrupted_day_fails(dags, store, fmt: str) -> None:
+    clean, corrupted = data_path(f"clean.{fmt}"), data_path(f"corrupted.{fmt}")
+    frame = load_wine()
+    bad = frame.copy()
+    bad.loc[bad.index[:5], "alcohol"] = 42.0
+    if fmt == "csv":
+        frame.to_csv(clean, index=False)
+        bad.to_csv(corrupted, index=False)
+    else:
+        frame.to_parquet(clean)
+        bad.to_parquet(corrupted)
+
+    good_run = run_dag(dags.validate_file, path=str(clean))
+    assert task_states(good_run) == {"validate": "success"}
+    good = latest(store, good_run)
+    assert good.status == "PASSED", good.message
+    assert good.data_source == f"file '{clean}'"
+    assert {r.status for r in good.results} == {"PASSED"}
+    # the info-severity expectation is recorded (it passes here), the warning one too
+    assert [r.severity for r in good.results][-2:] == ["warn", "info"]
+
+    bad_run = run_dag(dags.validate_file, path=str(corrupted))
+    assert task_states(bad_run) == {"validate": "failed"}
+    row = latest(store, bad_run)
+    assert row.status == "FAILED"
+    between = next(r for r in row.results if r.name == "expect_column_values_to_be_between(alcohol)")
+    assert between.status == "FAILED" and between.details["unexpected_count"] == 5
+    assert between.details["sample_unexpected"] == [42.0] * 5
+
+
+def test_yaml_suite(dags, store) -> None:
+    path = data_path("clean-yaml.csv")
+    load_wine().to_csv(path, index=False)
+    dag_run = run_dag(dags.validate_file, path=str(path), suite="suites/wine.yaml")
+    row = latest(store, dag_run)
+    assert row.status == "PASSED" and row.suite_name == "wine-yaml" and len(row.results) == 2
+
+
+# -- SQL push-down ----------------------------------------------------------------------------------
+def _load_table(url: str, table: str) -> None:
+    engine = sa.create_engine(url)
+    load_wine().to_sql(table, engine, index=False, if_exists="replace")
+    engine.dispose()
+
+
+def test_sqlite_table(dags, store, tmp_path, monkeypatch) -> None:
+    db = tmp_path / "warehouse.db"
+    _load_table(f"sqlite:///{db}", "wine")
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_SQLITE", f"sqlite:///{db}")
+    dag_run = run_dag(dags.validate_sql, conn_id="warehouse_sqlite", table="wine")
+    assert task_states(dag_run) == {"validate": "success"}
+    row = latest(store, dag_run)
+    assert row.status == "PASSED", row.message
+    assert row.data_source == "table 'wine' on connection 'warehouse_sqlite'"
+    assert len(row.results) == 6
+
+
+@pytest.mark.postgres
+def test_postgres_table_pushdown_fails_on_bad_rows(dags, store, pg_url, monkeypatch) -> None:
+    _load_table(pg_url, "wine")
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE wine SET alcohol = NULL WHERE magnesium > 130"))
+        nulls = conn.execute(sa.text("SELECT count(*) FROM wine WHERE alcohol IS NULL")).scalar_one()
+    engine.dispose()
+    assert nulls > 0
+    plain = sa.make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_PG", plain)
+    dag_run = run_dag(dags.validate_sql, conn_id="warehouse_pg", table="public.wine")
+    assert task_states(dag_run) == {"validate": "failed"}
+    row = latest(store, dag_run)
+    assert row.status == "FAILED"
+    not_null = next(r for r in row.results if r.name == "expect_column_values_to_not_be_null(alcohol)")
+    assert not_null.status == "FAILED" and not_null.details["unexpected_count"] == nulls
+
+
+# -- bad input --------------------------------------------------------------------------------------
+def _write_corrupt_parquet() -> Path:
+    path = data_path("corrupt.parquet")
+    load_wine().to_parquet(path)
+    path.write_bytes(path.read_bytes()[:300])  # truncated: no footer
+    return path
+
+
+@pytest.mark.parametrize(
+    ("conf", "needles"),
+    [
+        ({"path": "/nonexistent/day.csv"}, ["data file '/nonexistent/day.csv' does not exist"]),
+        ({"path": "CORRUPT_PARQUET"}, ["cannot be read as PARQUET", "corrupt.parquet"]),
+        (
+            {"path": "CLEAN_CSV", "suite": "suites/broken.json"},
+            ["is not valid JSON", "broken.json", "line 3"],
+        ),
+        (
+            {"path": "CLEAN_CSV", "suite": "suites/broken.yaml"},
+            ["is not valid YAML", "broken.yaml", "at line 4"],
+        ),
+        (
+            {"path": "CLEAN_CSV", "suite": "suites/absent.json"},
+            ["suite file", "absent.json", "does not exist"],
+        ),
+        ({"path": "/tmp/data.xlsx"}, ["has no known format", "data.xlsx"]),
+    ],
+)
+def test_bad_files_and_suites_are_errored(dags, store, conf, needles) -> None:
+    clean = data_path("clean-bad-input.csv")
+    load_wine().to_csv(clean, index=False)
+    conf = dict(conf)
+    conf["path"] = {"CORRUPT_PARQUET": str(_write_corrupt_parquet()), "CLEAN_CSV": str(clean)}.get(
+        conf["path"], conf["path"]
+    )
+    dag_run = run_dag(dags.validate_file, **conf)
+    assert task_states(dag_run) == {"validate": "failed"}
+    row = latest(store, dag_run)
+    assert row.status == "ERRORED"
+    for needle in needles:
+        assert needle in row.message, row.message
+
+
+def test_unknown_expectation_type_and_missing_column_are_errored_per_expectation(dags, store) -> None:
+    clean = data_path("clean-unknown.csv")
+    load_wine().to_csv(clean, index=False)
+    dag_run = run_dag(dags.validate_file, path=str(clean), suite="suites/unknown_type.json")
+    row = latest(store, dag_run)
+    assert row.status == "ERRORED"
+    assert [r.status for r in row.results] == ["ERRORED", "PASSED"]
+    assert "unknown expectation type 'expect_column_values_to_not_be_nul'" in row.results[0].message
+    assert "expect_column_values_to_not_be_null" in row.results[0].message  # the suggestion
+
+    dag_run = run_dag(dags.validate_file, path=str(clean), suite="suites/missing_column.json")
+    row = latest(store, dag_run)
+    assert row.status == "ERRORED"
+    assert [r.status for r in row.results] == ["ERRORED", "PASSED"]
+    assert "column 'no_such_column' does not exist" in row.results[0].message
+    assert "alcohol" in row.results[0].message  # lists the columns that do exist
+
+
+@pytest.mark.parametrize(
+    ("conn_id", "table", "needle"),
+    [
+        ("no_such_conn", "wine", "connection 'no_such_conn' is not defined"),
+        ("warehouse_sqlite2", "no_such_table", "table 'no_such_table' does not exist"),
+        ("warehouse_sqlite2", "wine; DROP TABLE wine", "contains ';'"),
+        ("warehouse_sqlite2", 'wine" OR 1=1 --', "contains '\"'"),
+    ],
+)
+def test_bad_sql_sources_are_errored_and_never_executed(
+    dags, store, tmp_path, monkeypatch, conn_id, table, needle
+):
+    db = tmp_path / "warehouse2.db"
+    _load_table(f"sqlite:///{db}", "wine")
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_SQLITE2", f"sqlite:///{db}")
+    dag_run = run_dag(dags.validate_sql, conn_id=conn_id, table=table)
+    assert task_states(dag_run) == {"validate": "failed"}
+    row = latest(store, dag_run)
+    assert row.status == "ERRORED"
+    assert needle in row.message, row.message
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:  # the injection attempt did not run
+        assert conn.execute(sa.text("SELECT count(*) FROM wine")).scalar_one() == 178
+    engine.dispose()
+
+
+def test_unreachable_store_fails_task_clearly(dags, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    dag_run = run_dag(dags.validate_frame)
+    assert task_states(dag_run) == {"validate": "failed"}
+    assert xcom(dag_run, "validate") is None  # nothing pretends to have passed
+
+
+# -- retries ----------------------------------------------------------------------------------------
+def test_retry_is_its_own_try_and_readers_use_the_latest(dags, store) -> None:
+    marker = data_path("flaky-marker")
+    marker.unlink(missing_ok=True)
+    dag_run = run_dag(dags.validate_retry)
+    assert task_states(dag_run) == {"validate": "success"}
+    rows = store.check_runs(dag_id=dag_run.dag_id, run_id=dag_run.run_id, with_results=True)
+    assert sorted((r.try_number, r.status) for r in rows) == [(1, "ERRORED"), (2, "PASSED")]
+    assert latest(store, dag_run).try_number == 2
