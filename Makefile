@@ -30,7 +30,7 @@ airflow-db: $(STAMP)
 	$(BIN)/airflow-mlops db upgrade
 
 demo: airflow-db
-	$(BIN)/python dags/demo.py
+	$(BIN)/python -m airflow_mlops.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check airflow_mlops dags tests bench

@@ -112,7 +112,7 @@ def _from_gx_suite(suite: Any) -> SuiteSpec:
     for i, expectation in enumerate(suite.expectations, start=1):
         config = expectation.configuration.to_json_dict()
         # GX fills in "critical" when no severity was given; only an explicit one overrides ours.
-        fields_set = getattr(expectation, "model_fields_set", None)
+        fields_set = getattr(expectation, "__fields_set__", None)  # GX models are pydantic v1
         if fields_set is not None and "severity" not in fields_set:
             config.pop("severity", None)
         config["kwargs"] = {k: v for k, v in config.get("kwargs", {}).items() if k != "batch_id"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,7 +95,7 @@ def head_revision() -> str:
 def current_revision(engine: sa.Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with _quiet_alembic(), engine.connect() as conn:
         return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
@@ -124,10 +125,22 @@ def _migration_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
                 conn.commit()
 
 
+@contextlib.contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """Alembic logs each step at INFO; in task logs and CLI output one line from us is enough."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` under a cross-process lock. Upgrades never drop data."""
     from alembic import command
 
-    with _migration_lock(engine) as conn:
+    with _quiet_alembic(), _migration_lock(engine) as conn:
         command.upgrade(_alembic_config(conn), revision)
         conn.commit()

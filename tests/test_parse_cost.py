@@ -1,0 +1,55 @@
+"""DAG files must parse fast: importing our operators, or parsing an example DAG, never imports GX,
+pandas or scipy (checked in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = ("great_expectations", "pandas", "scipy", "sklearn")
+
+
+def loaded_heavy_modules(code: str) -> list[str]:
+    probe = textwrap.dedent(code) + f"\nimport sys\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    return [m for m in out.stdout.strip().splitlines()[-1].split(",") if m] if out.stdout.strip() else []
+
+
+def test_importing_the_package_and_operators_is_light() -> None:
+    assert loaded_heavy_modules("import airflow_mlops, airflow_mlops.operators, airflow_mlops.plugins.mlops") == []
+
+
+@pytest.mark.parametrize("dag_file", sorted(str(p.relative_to(REPO)) for p in (REPO / "dags").glob("*.py")))
+def test_example_dag_parses_without_heavy_imports(dag_file: str) -> None:
+    code = f"""
+    import runpy
+    namespace = runpy.run_path({dag_file!r})
+    from airflow.sdk import DAG
+    assert any(isinstance(v, DAG) for v in namespace.values()), "no DAG at module level"
+    """
+    assert loaded_heavy_modules(code) == []
+
+
+def test_core_never_imports_airflow() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "airflow_mlops" / "core").rglob("*.py")
+        if any(
+            line.strip().startswith(("import airflow", "from airflow ", "from airflow."))
+            for line in path.read_text().splitlines()
+        )
+    ]
+    assert offenders == []
+    code = (
+        "import sys, airflow_mlops.core, airflow_mlops.core.gx, airflow_mlops.core.suite\n"
+        "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=60, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
