@@ -24,7 +24,7 @@ with DAG(
 ) as dag:
 
     @task
-    def ingest(params=None, run_id=None) -> str:  # noqa: ANN001 - context keys
+    def ingest(params=None, run_id=None) -> str:
         """Write the day's batch to Parquet and return its path."""
         import os
         import re

@@ -15,14 +15,19 @@ HEAVY = ("great_expectations", "pandas", "scipy", "sklearn")
 
 
 def loaded_heavy_modules(code: str) -> list[str]:
-    probe = textwrap.dedent(code) + f"\nimport sys\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    probe = (
+        textwrap.dedent(code) + f"\nimport sys\nprint(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert out.returncode == 0, out.stderr
     return [m for m in out.stdout.strip().splitlines()[-1].split(",") if m] if out.stdout.strip() else []
 
 
 def test_importing_the_package_and_operators_is_light() -> None:
-    assert loaded_heavy_modules("import airflow_mlops, airflow_mlops.operators, airflow_mlops.plugins.mlops") == []
+    assert (
+        loaded_heavy_modules("import airflow_mlops, airflow_mlops.operators, airflow_mlops.plugins.mlops")
+        == []
+    )
 
 
 @pytest.mark.parametrize("dag_file", sorted(str(p.relative_to(REPO)) for p in (REPO / "dags").glob("*.py")))

@@ -18,7 +18,11 @@ def frame():  # type: ignore[no-untyped-def]
 
 def run(frame, expectations, severity=Severity.FAIL):  # type: ignore[no-untyped-def]
     return run_suite(
-        load_suite(expectations), default_severity=severity, frame=frame, source="test frame", columns=list(frame)
+        load_suite(expectations),
+        default_severity=severity,
+        frame=frame,
+        source="test frame",
+        columns=list(frame),
     )
 
 
@@ -26,9 +30,21 @@ def test_gx_severities_map_to_statuses(frame) -> None:
     results = run(
         frame,
         [
-            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "age"}, "severity": "critical"},
-            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "max_value": 100}, "severity": "warning"},
-            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "city", "value_set": ["a", "b"]}, "severity": "info"},
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "age"},
+                "severity": "critical",
+            },
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "age", "max_value": 100},
+                "severity": "warning",
+            },
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "city", "value_set": ["a", "b"]},
+                "severity": "info",
+            },
             {"type": "expect_column_to_exist", "kwargs": {"column": "city"}},
         ],
     )
@@ -43,7 +59,11 @@ def test_operator_default_severity_applies_only_without_own_severity(frame) -> N
         frame,
         [
             {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "age"}},
-            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "age"}, "severity": "critical"},
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "age"},
+                "severity": "critical",
+            },
         ],
         severity=Severity.WARN,
     )
@@ -63,4 +83,8 @@ def test_invalid_kwargs_are_errored_with_the_reason(frame) -> None:
 
 def test_exactly_one_target() -> None:
     with pytest.raises(ValueError, match="exactly one of frame= or sql="):
-        run_suite(load_suite([{"type": "expect_column_to_exist", "kwargs": {"column": "a"}}]), default_severity=Severity.FAIL, source="x")
+        run_suite(
+            load_suite([{"type": "expect_column_to_exist", "kwargs": {"column": "a"}}]),
+            default_severity=Severity.FAIL,
+            source="x",
+        )

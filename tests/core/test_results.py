@@ -41,14 +41,21 @@ def test_worst_status_wins_and_nothing_checked_is_errored(statuses, expected) ->
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("critical", Severity.FAIL), ("warning", Severity.WARN), ("info", Severity.INFO), ("WARN", Severity.WARN)],
+    [
+        ("critical", Severity.FAIL),
+        ("warning", Severity.WARN),
+        ("info", Severity.INFO),
+        ("WARN", Severity.WARN),
+    ],
 )
 def test_gx_severity_names_map_to_ours(given: str, expected: Severity) -> None:
     assert Severity.parse(given) is expected
 
 
 def test_unknown_severity_names_argument_and_choices() -> None:
-    with pytest.raises(ValueError, match=r"severity='fatal' is not a severity; use one of 'fail', 'warn', 'info'"):
+    with pytest.raises(
+        ValueError, match=r"severity='fatal' is not a severity; use one of 'fail', 'warn', 'info'"
+    ):
         Severity.parse("fatal")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ def url(request, sqlite_url: str) -> str:
 
 
 def record(try_number: int = 1, status: str = "FAILED", **kwargs) -> CheckRunRecord:  # type: ignore[no-untyped-def]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return CheckRunRecord(
         dag_id="dag",
         task_id="validate",
@@ -80,7 +80,10 @@ def test_same_try_written_twice_is_not_duplicated_and_retry_is_its_own_try(url: 
     assert first == again
     retry = store.record_check_run(record(2, "PASSED"), RESULTS[:1])
     rows = store.check_runs(dag_id="dag", with_results=True)
-    assert sorted((r.try_number, r.status, len(r.results)) for r in rows) == [(1, "FAILED", 2), (2, "PASSED", 1)]
+    assert sorted((r.try_number, r.status, len(r.results)) for r in rows) == [
+        (1, "FAILED", 2),
+        (2, "PASSED", 1),
+    ]
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM mlops_check_result")).scalar_one() == 3
     latest = store.latest_check_run(dag_id="dag", task_id="validate", run_id="run-1")
