@@ -67,6 +67,83 @@ def _cmd_runs_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pin_row(pin: Any) -> dict[str, Any]:
+    profile = pin.profile
+    return {
+        "key": pin.baseline_key,
+        "label": pin.label,
+        "active": pin.active,
+        "profile_id": pin.profile_id,
+        "run_id": getattr(profile, "run_id", None) or getattr(profile, "source", ""),
+        "pinned_by": pin.pinned_by,
+        "pinned_at": pin.pinned_at.isoformat(timespec="seconds") if pin.pinned_at else "",
+        "reason": pin.reason,
+        "unpinned_by": pin.unpinned_by or "",
+    }
+
+
+def _cmd_baseline_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.key and args.profiles:
+        rows = [
+            {
+                "profile_id": p.id,
+                "kind": p.kind,
+                "run_id": p.run_id or p.source,
+                "try": p.try_number,
+                "run_status": p.run_status,
+                "gate_status": p.gate_status or "",
+                "rows": p.row_count if p.row_count is not None else "",
+                "run_after": p.run_after.isoformat(timespec="seconds") if p.run_after else "",
+            }
+            for p in store.profiles(key=args.key, limit=args.limit)
+        ]
+        columns: Sequence[str] = (
+            "profile_id",
+            "kind",
+            "run_id",
+            "try",
+            "run_status",
+            "gate_status",
+            "rows",
+            "run_after",
+        )
+    else:
+        rows = [_pin_row(p) for p in store.pins(key=args.key, include_inactive=args.all)]
+        columns = ("key", "label", "active", "profile_id", "run_id", "pinned_by", "pinned_at", "reason")
+    _print(rows, as_json=args.json, columns=columns)
+    return 0
+
+
+def _cmd_baseline_pin(args: argparse.Namespace) -> int:
+    from airflow_mlops import baselines
+
+    pin = baselines.pin(
+        args.key,
+        label=args.label,
+        run_id=args.run_id,
+        profile_id=args.profile_id,
+        latest=args.latest,
+        reason=args.reason,
+        user=args.user,
+        url=args.url,
+    )
+    _print(
+        [_pin_row(pin)],
+        as_json=args.json,
+        columns=("key", "label", "profile_id", "run_id", "pinned_by", "reason"),
+    )
+    return 0
+
+
+def _cmd_baseline_unpin(args: argparse.Namespace) -> int:
+    from airflow_mlops import baselines
+
+    pin = baselines.unpin(args.key, label=args.label, reason=args.reason, user=args.user, url=args.url)
+    _print([_pin_row(pin)], as_json=args.json, columns=("key", "label", "active", "unpinned_by", "reason"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="airflow-mlops", description=__doc__)
     parser.add_argument("--url", help="results store URL (default: [mlops] results_db_url)")
@@ -89,6 +166,39 @@ def build_parser() -> argparse.ArgumentParser:
     runs_list.add_argument("--limit", type=int, default=50)
     runs_list.add_argument("--json", action="store_true", help="print JSON for scripts")
     runs_list.set_defaults(func=_cmd_runs_list)
+
+    baseline = sub.add_parser("baseline", help="list, pin and unpin baselines").add_subparsers(
+        dest="baseline_command", required=True
+    )
+    b_list = baseline.add_parser(
+        "list", help="active pins (or, with --key K --profiles, K's recorded profiles)"
+    )
+    b_list.add_argument("--key")
+    b_list.add_argument("--profiles", action="store_true", help="list the key's profiles instead of its pins")
+    b_list.add_argument("--all", action="store_true", help="include retired pins")
+    b_list.add_argument("--limit", type=int, default=50)
+    b_list.add_argument("--json", action="store_true")
+    b_list.set_defaults(func=_cmd_baseline_list)
+    b_pin = baseline.add_parser("pin", help="pin a run's profile as the key's baseline")
+    b_pin.add_argument("--key", required=True)
+    which = b_pin.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run-id")
+    which.add_argument("--profile-id", type=int)
+    which.add_argument("--latest", action="store_true", help="the key's most recent profile")
+    b_pin.add_argument(
+        "--label", default="default", help="e.g. champion; 'default' is what baseline='pinned' reads"
+    )
+    b_pin.add_argument("--reason", required=True)
+    b_pin.add_argument("--user", help="who pins (default: the OS user)")
+    b_pin.add_argument("--json", action="store_true")
+    b_pin.set_defaults(func=_cmd_baseline_pin)
+    b_unpin = baseline.add_parser("unpin", help="retire the key's pin of a label (kept for the audit)")
+    b_unpin.add_argument("--key", required=True)
+    b_unpin.add_argument("--label", default="default")
+    b_unpin.add_argument("--reason", required=True)
+    b_unpin.add_argument("--user")
+    b_unpin.add_argument("--json", action="store_true")
+    b_unpin.set_defaults(func=_cmd_baseline_unpin)
     return parser
 
 

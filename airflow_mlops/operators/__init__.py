@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from airflow_mlops.operators.comparison import BaselineComparisonOperator
 from airflow_mlops.operators.validation import DataValidationOperator
 from airflow_mlops.sources import SqlSource
 
-__all__ = ["DataValidationOperator", "SqlSource"]
+__all__ = ["BaselineComparisonOperator", "DataValidationOperator", "SqlSource"]

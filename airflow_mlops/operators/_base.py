@@ -29,8 +29,16 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.store import ProfileRecord
 
-__all__ = ["CheckOutcome", "MlopsCheckOperator", "check_choice", "describe_data", "validate_data_argument"]
+__all__ = [
+    "CheckOutcome",
+    "MlopsCheckOperator",
+    "call_with_context",
+    "check_choice",
+    "describe_data",
+    "validate_data_argument",
+]
 
 #: XCom key under which every check and gate task pushes its compact summary (also on failure).
 SUMMARY_XCOM_KEY = "mlops_summary"
@@ -68,6 +76,8 @@ class CheckOutcome:
     suite_name: str | None = None
     message: str = ""
     extra_summary: dict[str, Any] = field(default_factory=dict)
+    profile: ProfileRecord | None = None
+    baseline_key: str | None = None
 
 
 class MlopsCheckOperator(BaseOperator):
@@ -125,7 +135,7 @@ class MlopsCheckOperator(BaseOperator):
                 None,
                 description,
             )
-        frame = _call_with_context(data, context)
+        frame = call_with_context(data, context)
         return check_frame(frame, source=description), None, description
 
     # -- the one execution path -------------------------------------------------------------------
@@ -186,8 +196,10 @@ class MlopsCheckOperator(BaseOperator):
                     finished_at=finished,
                     message=message,
                     summary=summary_extra or None,
+                    baseline_key=outcome.baseline_key,
                 ),
                 outcome.results,
+                profile=outcome.profile,
             )
         except StoreError as exc:
             raise AirflowException(
@@ -263,7 +275,7 @@ def _is_infrastructure_error(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | TimeoutError)
 
 
-def _call_with_context(fn: Callable[..., Any], context: Context) -> Any:
+def call_with_context(fn: Callable[..., Any], context: Context) -> Any:
     """Call ``fn`` with the context values its signature asks for, as PythonOperator does."""
     from airflow.sdk.bases.decorator import KeywordParameters
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from airflow_mlops.store.repository import CheckRunRecord, ResultsStore
+from airflow_mlops.store.repository import CheckRunRecord, ProfileRecord, ResultsStore
 
-__all__ = ["CheckRunRecord", "ResultsStore"]
+__all__ = ["CheckRunRecord", "ProfileRecord", "ResultsStore"]

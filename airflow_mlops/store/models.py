@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "CheckResultRow", "CheckRunRow"]
+__all__ = ["BaselinePinRow", "Base", "CheckResultRow", "CheckRunRow", "ProfileRow"]
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
@@ -55,6 +55,7 @@ class CheckRunRow(Base):
     duration_s: Mapped[float | None] = mapped_column(sa.Float)
     message: Mapped[str | None] = mapped_column(sa.Text)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    baseline_key: Mapped[str | None] = mapped_column(sa.String(500))
 
     results: Mapped[list[CheckResultRow]] = relationship(
         back_populates="check_run",
@@ -88,3 +89,55 @@ class CheckResultRow(Base):
     details: Mapped[Any] = mapped_column(JSONType, nullable=True)
 
     check_run: Mapped[CheckRunRow] = relationship(back_populates="results")
+
+
+class ProfileRow(Base):
+    """A data profile or a metrics snapshot, in the series named by ``baseline_key``.
+
+    ``run_status`` is the status of the check run that recorded it; ``gate_status`` is set when a gate
+    decides on its DAG run. Only eligible rows (see ``airflow_mlops.core.baseline``) become baselines.
+    """
+
+    __tablename__ = "mlops_profile"
+    __table_args__ = (sa.Index("ix_mlops_profile_key_kind_run_after", "baseline_key", "kind", "run_after"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    check_run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mlops_check_run.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    baseline_key: Mapped[str] = mapped_column(sa.String(500))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "data" | "metrics"
+    dag_id: Mapped[str | None] = mapped_column(sa.String(250))
+    run_id: Mapped[str | None] = mapped_column(sa.String(250))
+    try_number: Mapped[int] = mapped_column(sa.Integer, default=1)
+    run_after: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    run_status: Mapped[str] = mapped_column(sa.String(16))
+    gate_status: Mapped[str | None] = mapped_column(sa.String(16))
+    row_count: Mapped[int | None] = mapped_column(sa.BigInteger)
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class BaselinePinRow(Base):
+    """A profile pinned as the baseline of a key under a label (``default``, ``champion``, ``notebook`` ...).
+
+    Pins are never deleted: unpinning or re-pinning deactivates the old row, so the history stays audited.
+    """
+
+    __tablename__ = "mlops_baseline_pin"
+    __table_args__ = (sa.Index("ix_mlops_baseline_pin_key_label_active", "baseline_key", "label", "active"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    baseline_key: Mapped[str] = mapped_column(sa.String(500))
+    label: Mapped[str] = mapped_column(sa.String(64))
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("mlops_profile.id", ondelete="RESTRICT"))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    pinned_by: Mapped[str] = mapped_column(sa.String(250))
+    pinned_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    unpinned_by: Mapped[str | None] = mapped_column(sa.String(250))
+    unpinned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    unpin_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    profile: Mapped[ProfileRow] = relationship()

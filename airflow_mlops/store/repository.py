@@ -6,18 +6,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from airflow_mlops.core.baseline import BASELINE_ELIGIBLE_STATUSES, GATE_PASSING_STATUSES, check_label
 from airflow_mlops.core.results import CheckResult, json_safe
-from airflow_mlops.exceptions import StoreError, StoreUnavailableError
+from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
-from airflow_mlops.store.models import CheckResultRow, CheckRunRow
+from airflow_mlops.store.models import BaselinePinRow, CheckResultRow, CheckRunRow, ProfileRow
 
-__all__ = ["CheckRunRecord", "ResultsStore"]
+__all__ = ["CheckRunRecord", "ProfileRecord", "ResultsStore"]
 
 T = TypeVar("T")
 _ready_lock = threading.Lock()
@@ -44,6 +45,25 @@ class CheckRunRecord:
     finished_at: datetime | None = None
     message: str | None = None
     summary: dict[str, Any] | None = None
+    baseline_key: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileRecord:
+    """A profile to store with a check run (or on its own, e.g. exported from a notebook).
+
+    :param kind: ``data`` (a :class:`~airflow_mlops.core.profile.DatasetProfile` dict) or ``metrics``.
+    """
+
+    baseline_key: str
+    kind: str
+    profile: dict[str, Any]
+    row_count: int | None = None
+    source: str | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -136,8 +156,10 @@ class ResultsStore:
             raise self._unavailable(exc) from exc
 
     # -- check runs -----------------------------------------------------------------------------
-    def record_check_run(self, record: CheckRunRecord, results: Sequence[CheckResult]) -> int:
-        """Insert or replace the check run of this try with its results, in one transaction.
+    def record_check_run(
+        self, record: CheckRunRecord, results: Sequence[CheckResult], *, profile: ProfileRecord | None = None
+    ) -> int:
+        """Insert or replace the check run of this try with its results (and profile), in one transaction.
 
         Running the same try again replaces its rows, so a repeated write never duplicates anything.
         """
@@ -159,6 +181,7 @@ class ResultsStore:
             "duration_s": duration,
             "message": record.message,
             "summary": json_safe(record.summary) if record.summary is not None else None,
+            "baseline_key": record.baseline_key,
         }
 
         def work(session: Session) -> int:
@@ -190,6 +213,8 @@ class ResultsStore:
                 CheckResultRow(check_run_id=row.id, position=i, **_result_columns(result))
                 for i, result in enumerate(results)
             )
+            if profile is not None:
+                self._upsert_profile(session, row, record, profile)
             session.flush()
             return row.id
 
@@ -240,6 +265,251 @@ class ResultsStore:
             return list(session.scalars(query))
 
         return self._read(work)
+
+    # -- profiles and baselines -------------------------------------------------------------------
+    def _upsert_profile(
+        self, session: Session, run: CheckRunRow, record: CheckRunRecord, profile: ProfileRecord
+    ) -> None:
+        existing = session.scalars(
+            sa.select(ProfileRow).where(ProfileRow.check_run_id == run.id)
+        ).one_or_none()
+        values = {
+            "baseline_key": profile.baseline_key,
+            "kind": profile.kind,
+            "dag_id": record.dag_id,
+            "run_id": record.run_id,
+            "try_number": record.try_number,
+            "run_after": record.run_after or record.started_at,
+            "recorded_at": _now(),
+            "run_status": record.status,
+            "row_count": profile.row_count,
+            "source": profile.source,
+            "profile": json_safe(profile.profile, max_str=10_000),
+        }
+        if existing is None:
+            session.add(ProfileRow(check_run_id=run.id, **values))
+        else:
+            for key, value in values.items():
+                setattr(existing, key, value)
+
+    def add_profile(self, profile: ProfileRecord, *, run_status: str = "PASSED") -> int:
+        """Store a profile that no DAG run produced (for example exported from a notebook)."""
+
+        def work(session: Session) -> int:
+            row = ProfileRow(
+                check_run_id=None,
+                baseline_key=profile.baseline_key,
+                kind=profile.kind,
+                try_number=1,
+                recorded_at=_now(),
+                run_after=_now(),
+                run_status=run_status,
+                row_count=profile.row_count,
+                source=profile.source,
+                profile=json_safe(profile.profile, max_str=10_000),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+        return self._write(work)
+
+    def baseline_candidates(
+        self,
+        *,
+        key: str,
+        kind: str,
+        limit: int = 1,
+        before: datetime | None = None,
+        exclude_run_id: str | None = None,
+    ) -> list[ProfileRow]:
+        """Profiles that may serve as a baseline, newest run first.
+
+        Once any gate has decided on a run of this key, only runs whose gate passed (or was overridden)
+        qualify; before that, runs whose own checks passed. A failed run never qualifies.
+        """
+
+        def work(session: Session) -> list[ProfileRow]:
+            scope = (ProfileRow.baseline_key == key, ProfileRow.kind == kind)
+            gated = session.scalar(
+                sa.select(sa.literal(1)).where(*scope, ProfileRow.gate_status.is_not(None)).limit(1)
+            )
+            eligible = (
+                ProfileRow.gate_status.in_(GATE_PASSING_STATUSES)
+                if gated
+                else sa.and_(
+                    ProfileRow.gate_status.is_(None), ProfileRow.run_status.in_(BASELINE_ELIGIBLE_STATUSES)
+                )
+            )
+            query = (
+                sa.select(ProfileRow)
+                .where(*scope, eligible, ProfileRow.check_run_id.is_not(None), _latest_try_only())
+                .order_by(ProfileRow.run_after.desc(), ProfileRow.id.desc())
+                .limit(limit)
+            )
+            if before is not None:
+                query = query.where(ProfileRow.run_after < before)
+            if exclude_run_id is not None:
+                query = query.where(ProfileRow.run_id != exclude_run_id)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def profiles(self, *, key: str, kind: str | None = None, limit: int = 50) -> list[ProfileRow]:
+        """The latest profiles of a key, newest first (all statuses)."""
+
+        def work(session: Session) -> list[ProfileRow]:
+            query = (
+                sa.select(ProfileRow)
+                .where(ProfileRow.baseline_key == key)
+                .order_by(ProfileRow.run_after.desc(), ProfileRow.id.desc())
+                .limit(limit)
+            )
+            if kind is not None:
+                query = query.where(ProfileRow.kind == kind)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def pinned_profile(self, *, key: str, label: str = "default") -> ProfileRow | None:
+        def work(session: Session) -> ProfileRow | None:
+            return session.scalars(
+                sa.select(ProfileRow)
+                .join(BaselinePinRow, BaselinePinRow.profile_id == ProfileRow.id)
+                .where(
+                    BaselinePinRow.baseline_key == key, BaselinePinRow.label == label, BaselinePinRow.active
+                )
+                .order_by(BaselinePinRow.id.desc())
+                .limit(1)
+            ).first()
+
+        return self._read(work)
+
+    def pin(
+        self,
+        *,
+        key: str,
+        user: str,
+        reason: str,
+        label: str = "default",
+        profile_id: int | None = None,
+        run_id: str | None = None,
+        latest: bool = False,
+    ) -> BaselinePinRow:
+        """Pin a profile of ``key`` as its baseline under ``label``; an earlier pin of that label is retired.
+
+        Give exactly one of ``profile_id``, ``run_id`` (the latest try of that DAG run) or ``latest``.
+        """
+        check_label(label)
+        if sum((profile_id is not None, run_id is not None, bool(latest))) != 1:
+            raise InputError("pin needs exactly one of profile_id=, run_id= or latest=True.")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(
+                "pin needs a reason (who will read it: the on-call person asking why this baseline)."
+            )
+        if not isinstance(user, str) or not user.strip():
+            raise InputError("pin needs the user who pins (--user).")
+
+        def work(session: Session) -> BaselinePinRow:
+            query = sa.select(ProfileRow).where(ProfileRow.baseline_key == key)
+            if profile_id is not None:
+                query = query.where(ProfileRow.id == profile_id)
+            elif run_id is not None:
+                query = query.where(ProfileRow.run_id == run_id).order_by(ProfileRow.try_number.desc())
+            else:
+                query = query.order_by(ProfileRow.run_after.desc(), ProfileRow.id.desc())
+            profile = session.scalars(query.limit(1)).first()
+            if profile is None:
+                what = (
+                    f"profile id {profile_id}"
+                    if profile_id is not None
+                    else f"run '{run_id}'"
+                    if run_id
+                    else "any run"
+                )
+                raise InputError(
+                    f"no profile of baseline key '{key}' for {what}; list them with "
+                    f"`airflow-mlops baseline list --key {key}`."
+                )
+            now = _now()
+            for old in session.scalars(
+                sa.select(BaselinePinRow).where(
+                    BaselinePinRow.baseline_key == key, BaselinePinRow.label == label, BaselinePinRow.active
+                )
+            ):
+                old.active, old.unpinned_by, old.unpinned_at = False, user, now
+                old.unpin_reason = f"replaced: {reason}"
+            pin = BaselinePinRow(
+                baseline_key=key,
+                label=label,
+                profile_id=profile.id,
+                active=True,
+                pinned_by=user,
+                pinned_at=now,
+                reason=reason,
+            )
+            session.add(pin)
+            session.flush()
+            pin.profile = profile
+            return pin
+
+        return self._write(work)
+
+    def unpin(self, *, key: str, user: str, reason: str, label: str = "default") -> BaselinePinRow:
+        check_label(label)
+
+        def work(session: Session) -> BaselinePinRow:
+            pin = session.scalars(
+                sa.select(BaselinePinRow).where(
+                    BaselinePinRow.baseline_key == key, BaselinePinRow.label == label, BaselinePinRow.active
+                )
+            ).first()
+            if pin is None:
+                raise InputError(f"baseline key '{key}' has no active pin labelled '{label}'.")
+            pin.active, pin.unpinned_by, pin.unpinned_at, pin.unpin_reason = False, user, _now(), reason
+            return pin
+
+        return self._write(work)
+
+    def pins(self, *, key: str | None = None, include_inactive: bool = False) -> list[BaselinePinRow]:
+        def work(session: Session) -> list[BaselinePinRow]:
+            query = (
+                sa.select(BaselinePinRow)
+                .options(selectinload(BaselinePinRow.profile))
+                .order_by(BaselinePinRow.baseline_key, BaselinePinRow.label, BaselinePinRow.id.desc())
+            )
+            if key is not None:
+                query = query.where(BaselinePinRow.baseline_key == key)
+            if not include_inactive:
+                query = query.where(BaselinePinRow.active)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def set_gate_status(self, *, dag_id: str, run_id: str, status: str) -> int:
+        """Record a gate's decision on every profile of that DAG run (it decides baseline eligibility)."""
+
+        def work(session: Session) -> int:
+            result = session.execute(
+                sa.update(ProfileRow)
+                .where(ProfileRow.dag_id == dag_id, ProfileRow.run_id == run_id)
+                .values(gate_status=status)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+        return self._write(work)
+
+
+def _latest_try_only() -> Any:
+    """Only the latest try of each DAG run counts: earlier tries were superseded by their retry."""
+    later = sa.orm.aliased(ProfileRow)
+    return ~sa.exists().where(
+        later.baseline_key == ProfileRow.baseline_key,
+        later.kind == ProfileRow.kind,
+        later.dag_id == ProfileRow.dag_id,
+        later.run_id == ProfileRow.run_id,
+        later.try_number > ProfileRow.try_number,
+    )
 
 
 def _result_columns(result: CheckResult) -> dict[str, Any]:

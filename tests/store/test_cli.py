@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from airflow_mlops.store.engine import head_revision
+
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -16,9 +18,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_db_upgrade_then_current_then_runs_list(sqlite_url: str) -> None:
     upgraded = cli("--url", sqlite_url, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "empty -> 0001" in upgraded.stdout
+    assert f"empty -> {head_revision()}" in upgraded.stdout
     current = cli("--url", sqlite_url, "db", "current")
-    assert current.returncode == 0 and "revision 0001" in current.stdout
+    assert current.returncode == 0 and f"revision {head_revision()}" in current.stdout
     listed = cli("--url", sqlite_url, "runs", "list", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
 

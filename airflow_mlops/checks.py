@@ -1,0 +1,25 @@
+"""Checks for :class:`~airflow_mlops.operators.BaselineComparisonOperator` (cheap to import)."""
+
+from __future__ import annotations
+
+from airflow_mlops.core.checks import (
+    DRIFT_METHODS,
+    BaselineCheck,
+    Drift,
+    Mean,
+    MetricRegression,
+    NullRate,
+    RowCount,
+    Schema,
+)
+
+__all__ = [
+    "DRIFT_METHODS",
+    "BaselineCheck",
+    "Drift",
+    "Mean",
+    "MetricRegression",
+    "NullRate",
+    "RowCount",
+    "Schema",
+]

@@ -1,0 +1,271 @@
+"""BaselineComparisonOperator: compare this run's data profile or model metrics with a stored baseline."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_mlops.core.baseline import BaselinePolicy, parse_policy
+from airflow_mlops.core.checks import BaselineCheck
+from airflow_mlops.core.results import CheckResult, Severity, Status
+from airflow_mlops.exceptions import InputError
+from airflow_mlops.operators._base import (
+    CheckOutcome,
+    MlopsCheckOperator,
+    call_with_context,
+    check_choice,
+    validate_data_argument,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_mlops.store import ProfileRecord, ResultsStore
+
+__all__ = ["BaselineComparisonOperator"]
+
+MISSING_BASELINE_CHOICES = ("pass", "warn", "fail")
+
+
+class BaselineComparisonOperator(MlopsCheckOperator):
+    """Profile this run's data (or take its model metrics), compare it with a baseline, record both.
+
+    :param data: as for DataValidationOperator: a callable returning a DataFrame, a CSV/Parquet path, or
+        ``SqlSource`` (then the profile is computed inside the database). Give ``data`` or ``metrics``.
+    :param metrics: a callable returning a dict of floats, an XCom reference (``task.output``) or a dict.
+    :param checks: checks from :mod:`airflow_mlops.checks` (RowCount, Schema, NullRate, Mean, Drift for
+        data; MetricRegression for metrics).
+    :param baseline: ``"previous_success"`` (default), ``"rolling:N"``, ``"pinned"`` or ``"pinned:LABEL"``.
+    :param baseline_key: the series this run belongs to; default ``"{dag_id}.{task_id}"``. Templated.
+    :param on_missing_baseline: ``"pass"``, ``"warn"`` (default) or ``"fail"`` when there is no baseline
+        yet. The profile is recorded either way.
+    :param fail_task: raise ``AirflowFailException`` when the outcome is FAILED (default True).
+    """
+
+    kind: ClassVar[str] = "comparison"
+    template_fields: Sequence[str] = ("data", "metrics", "baseline", "baseline_key", "on_missing_baseline")
+    template_ext: Sequence[str] = ()
+    ui_color = "#fdf3e1"
+
+    def __init__(
+        self,
+        *,
+        checks: Sequence[BaselineCheck],
+        data: Any = None,
+        metrics: Any = None,
+        baseline: str = "previous_success",
+        baseline_key: str | None = None,
+        on_missing_baseline: str = "warn",
+        fail_task: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(fail_task=fail_task, **kwargs)
+        if (data is None) == (metrics is None):
+            raise TypeError(
+                f"{self.task_id}: give exactly one of data= (a data profile) or metrics= (model metrics)."
+            )
+        if data is not None:
+            validate_data_argument(data, task_id=self.task_id)
+        if isinstance(checks, BaselineCheck) or not isinstance(checks, Sequence) or not checks:
+            raise TypeError(
+                f"{self.task_id}: checks= must be a non-empty list of airflow_mlops.checks objects."
+            )
+        target = "metrics" if metrics is not None else "data"
+        for check in checks:
+            if not isinstance(check, BaselineCheck):
+                raise TypeError(
+                    f"{self.task_id}: checks= holds {check!r}, which is not a check from airflow_mlops.checks."
+                )
+            if check.target != target:
+                raise TypeError(
+                    f"{self.task_id}: {check.name} compares {check.target}, but this task has {target}= "
+                    f"(use {'metrics=' if check.target == 'metrics' else 'data='} for it, in another task)."
+                )
+        names = [c.name for c in checks]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise TypeError(f"{self.task_id}: checks= repeats {', '.join(duplicates)}; give each check once.")
+        if not _is_template(baseline):
+            parse_policy(baseline, argument=f"{self.task_id}: baseline")
+        if not _is_template(on_missing_baseline):
+            check_choice(
+                f"{self.task_id}: on_missing_baseline", on_missing_baseline, MISSING_BASELINE_CHOICES
+            )
+        self.data = data
+        self.metrics = metrics
+        self.checks = list(checks)
+        self.baseline = baseline
+        self.baseline_key = baseline_key
+        self.on_missing_baseline = on_missing_baseline
+        self._exclude_callable_from_templates("data", data)
+        self._exclude_callable_from_templates("metrics", metrics)
+
+    # -- execution --------------------------------------------------------------------------------
+    def run_checks(self, context: Context) -> CheckOutcome:
+        from airflow_mlops.config import get_store
+
+        policy = parse_policy(self.baseline, argument=f"{self.task_id}: baseline")
+        check_choice(
+            f"{self.task_id}: on_missing_baseline", self.on_missing_baseline, MISSING_BASELINE_CHOICES
+        )
+        ti = context["ti"]
+        key = self.baseline_key or f"{ti.dag_id}.{ti.task_id}"
+        store = get_store()
+        run_after = getattr(context["dag_run"], "run_after", None)
+        if self.metrics is not None:
+            return self._compare_metrics(context, store, policy, key, ti.run_id, run_after)
+        return self._compare_data(context, store, policy, key, ti.run_id, run_after)
+
+    def _baseline_rows(
+        self, store: ResultsStore, policy: BaselinePolicy, *, key: str, kind: str, run_id: str, run_after: Any
+    ) -> list[Any]:
+        if policy.kind == "pinned":
+            pinned = store.pinned_profile(key=key, label=policy.label or "default")
+            if pinned is not None and pinned.kind != kind:
+                raise InputError(
+                    f"the profile pinned as '{policy.label}' for key '{key}' holds {pinned.kind}, but this task "
+                    f"compares {kind}; pin a {kind} profile or use another baseline_key."
+                )
+            return [pinned] if pinned is not None else []
+        return store.baseline_candidates(
+            key=key, kind=kind, limit=policy.window, before=run_after, exclude_run_id=run_id
+        )
+
+    def _compare_data(
+        self,
+        context: Context,
+        store: ResultsStore,
+        policy: BaselinePolicy,
+        key: str,
+        run_id: str,
+        run_after: Any,
+    ) -> CheckOutcome:
+        from airflow_mlops.core.profile import DatasetProfile, median_profile, profile_frame, profile_sql
+
+        frame, batch, description = self.load_data(self.data, context)
+        if batch is not None:
+            batch.check()
+        rows = self._baseline_rows(store, policy, key=key, kind="data", run_id=run_id, run_after=run_after)
+        baseline: DatasetProfile | None = None
+        if rows:
+            profiles = [DatasetProfile.from_dict(r.profile) for r in reversed(rows)]  # oldest first
+            baseline = profiles[0] if len(profiles) == 1 else median_profile(profiles)
+        if batch is not None:
+            current = profile_sql(batch.engine, batch.selectable(), reference=baseline)
+        else:
+            current = profile_frame(frame, reference=baseline)
+        results = self._evaluate(current, baseline, rows, policy, key)
+        record = _profile_record(key, "data", current.to_dict(), current.row_count, description)
+        return self._outcome(results, record, description, rows, policy, key)
+
+    def _compare_metrics(
+        self,
+        context: Context,
+        store: ResultsStore,
+        policy: BaselinePolicy,
+        key: str,
+        run_id: str,
+        run_after: Any,
+    ) -> CheckOutcome:
+        from airflow_mlops.core.metrics import MetricsProfile
+
+        source = _describe_metrics(self.metrics)
+        value = (
+            call_with_context(self.metrics, context)
+            if callable(self.metrics)
+            else _literal(self.metrics, source)
+        )
+        current = MetricsProfile.from_value(value, source=source)
+        rows = self._baseline_rows(store, policy, key=key, kind="metrics", run_id=run_id, run_after=run_after)
+        baseline = (
+            MetricsProfile.median([MetricsProfile.from_dict(r.profile) for r in rows]) if rows else None
+        )
+        results = self._evaluate(current, baseline, rows, policy, key)
+        record = _profile_record(key, "metrics", current.to_dict(), None, source)
+        return self._outcome(results, record, source, rows, policy, key)
+
+    def _evaluate(
+        self, current: Any, baseline: Any, rows: list[Any], policy: BaselinePolicy, key: str
+    ) -> list[CheckResult]:
+        if baseline is not None:
+            return [check.evaluate(current, baseline) for check in self.checks]
+        severity = {"pass": Severity.INFO, "warn": Severity.WARN, "fail": Severity.FAIL}[
+            self.on_missing_baseline
+        ]
+        status = Status.FAILED if self.on_missing_baseline == "fail" else Status.NO_BASELINE
+        message = (
+            f"no baseline for key '{key}' with policy {policy}: this run's profile was recorded "
+            f"(on_missing_baseline={self.on_missing_baseline!r})"
+        )
+        if policy.kind == "pinned":
+            message += (
+                f"; pin one with `airflow-mlops baseline pin --key {key} --label {policy.label} --latest`"
+            )
+        return [
+            CheckResult(
+                name=check.name,
+                check_type=type(check).__name__,
+                column=getattr(check, "column", None),
+                status=status,
+                severity=severity,
+                threshold=check.thresholds(),
+                message=message,
+            )
+            for check in self.checks
+        ]
+
+    def _outcome(
+        self,
+        results: list[CheckResult],
+        record: ProfileRecord,
+        source: str,
+        rows: list[Any],
+        policy: BaselinePolicy,
+        key: str,
+    ) -> CheckOutcome:
+        baseline_info = {
+            "key": key,
+            "policy": str(policy),
+            "profile_ids": [r.id for r in rows],
+            "run_ids": [r.run_id for r in rows],
+        }
+        return CheckOutcome(
+            results=results,
+            data_source=source,
+            extra_summary={"baseline": baseline_info},
+            profile=record,
+            baseline_key=key,
+        )
+
+
+def _profile_record(
+    key: str, kind: str, profile: dict[str, Any], rows: int | None, source: str
+) -> ProfileRecord:
+    from airflow_mlops.store import ProfileRecord
+
+    return ProfileRecord(baseline_key=key, kind=kind, profile=profile, row_count=rows, source=source)
+
+
+def _describe_metrics(metrics: Any) -> str:
+    if callable(metrics):
+        return f"metrics callable {getattr(metrics, '__qualname__', repr(metrics))}()"
+    return "metrics"
+
+
+def _literal(value: Any, source: str) -> Any:
+    """A rendered XCom/template value: a dict already, or its JSON / Python-literal text."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str):
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                return parse(value)
+            except (ValueError, SyntaxError):
+                continue
+    raise InputError(f"{source} must be a dict of metric name -> number (or its JSON); got {value!r:.200}.")
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, str) and "{{" in value
