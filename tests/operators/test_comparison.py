@@ -1,0 +1,155 @@
+"""BaselineComparisonOperator over sequences of real daily DAG runs (dag.test) with injected faults."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers import run_dag, task_states, xcom
+
+pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
+
+
+@pytest.fixture(scope="module")
+def dags():  # type: ignore[no-untyped-def]
+    from tests.dags import comparison_dags
+
+    return comparison_dags
+
+
+@pytest.fixture
+def store():  # type: ignore[no-untyped-def]
+    from airflow_mlops.config import get_store
+
+    return get_store()
+
+
+def statuses(store, dag_run, task_id: str = "compare") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    row = store.latest_check_run(dag_id=dag_run.dag_id, task_id=task_id, run_id=dag_run.run_id)
+    assert row is not None
+    return {r.name: r.status for r in row.results}
+
+
+def baseline_runs(store, dag_run, task_id: str = "compare") -> list[str]:  # type: ignore[no-untyped-def]
+    row = store.latest_check_run(dag_id=dag_run.dag_id, task_id=task_id, run_id=dag_run.run_id)
+    return row.summary["baseline"]["run_ids"]
+
+
+def not_passed(result: dict[str, str]) -> dict[str, str]:
+    return {name: status for name, status in result.items() if status != "PASSED"}
+
+
+def test_daily_sequence_faults_fail_the_right_check_and_never_become_the_baseline(dags, store) -> None:
+    dag = dags.compare_daily
+    first = run_dag(dag, seed=1)
+    assert task_states(first) == {"compare": "success"}  # no baseline yet: warn, profile recorded
+    first_row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=first.run_id)
+    assert first_row.status == "NO_BASELINE" and {r.severity for r in first_row.results} == {"warn"}
+    assert store.profiles(key="mlops_test_compare_daily.compare")[0].run_id == first.run_id
+
+    clean = run_dag(dag, seed=2)
+    assert task_states(clean) == {"compare": "success"}
+    assert not_passed(statuses(store, clean)) == {}
+    assert baseline_runs(store, clean) == [first.run_id]
+    summary = xcom(clean, "compare")
+    assert summary["status"] == "PASSED" and summary["kind"] == "comparison"
+
+    expected = {
+        "null_spike": {"null_rate(alcohol)": "FAILED"},
+        "dropped_column": {"schema": "FAILED"},
+        "shifted": {"drift_psi(color_intensity)": "FAILED"},
+        "volume_drop": {"row_count": "FAILED"},
+        "category_flood": {"drift_chi2(cultivar)": "FAILED"},
+    }
+    for seed, (fault, failing) in enumerate(expected.items(), start=10):
+        faulty = run_dag(dag, seed=seed, fault=fault)
+        assert task_states(faulty) == {"compare": "failed"}, fault
+        assert not_passed(statuses(store, faulty)) == failing, fault
+        # the failed day is never the next day's baseline: it stays the last clean day
+        assert baseline_runs(store, faulty) == [clean.run_id], fault
+
+    after = run_dag(dag, seed=3)
+    assert not_passed(statuses(store, after)) == {}
+    assert baseline_runs(store, after) == [clean.run_id]
+
+
+def test_drift_result_records_statistic_baseline_and_threshold(dags, store) -> None:
+    dag = dags.compare_daily
+    run_dag(dag, seed=4)
+    shifted = run_dag(dag, seed=5, fault="shifted")
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=shifted.run_id)
+    drift = next(r for r in row.results if r.name == "drift_psi(color_intensity)")
+    assert drift.statistic > 0.4 and drift.threshold == {"warn": 0.2, "fail": 0.4}
+    mean = next(r for r in row.results if r.name == "mean(alcohol)")
+    assert mean.baseline is not None and mean.observed is not None and mean.statistic < 0.03
+
+
+def test_rolling_and_pinned_policies(dags, store) -> None:
+    from airflow_mlops import baselines
+
+    dag = dags.compare_rolling
+    runs = [run_dag(dag, seed=seed) for seed in (21, 22, 23, 24)]
+    assert baseline_runs(store, runs[0]) == []
+    assert baseline_runs(store, runs[1]) == [runs[0].run_id]
+    assert baseline_runs(store, runs[3]) == [r.run_id for r in reversed(runs[:3])]  # median of the last 3
+    assert not_passed(statuses(store, runs[3])) == {}
+
+    flood = run_dag(dag, seed=25, fault="category_flood")
+    assert not_passed(statuses(store, flood)) == {"drift_chi2(cultivar)": "FAILED"}
+    later = run_dag(dag, seed=26)
+    assert flood.run_id not in baseline_runs(store, later)
+
+    pin = baselines.pin("wine.daily", run_id=runs[0].run_id, reason="reviewed golden day", user="alice")
+    pinned = run_dag(dag, seed=27, policy="pinned")
+    assert baseline_runs(store, pinned) == [runs[0].run_id]
+    assert pin.pinned_by == "alice" and pin.reason == "reviewed golden day"
+
+    missing = run_dag(dag, seed=28, policy="pinned:nothing-here")
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=missing.run_id)
+    assert row.status == "NO_BASELINE"
+    assert "airflow-mlops baseline pin --key wine.daily --label nothing-here" in row.results[0].message
+
+
+@pytest.mark.postgres
+def test_sql_profile_is_pushed_down_and_compared(dags, store, pg_url, monkeypatch) -> None:
+    frame = dags.daily_wine()
+    engine = sa.create_engine(pg_url)
+    frame.to_sql("wine_day", engine, index=False)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_WH_PG", sa.make_url(pg_url).set(drivername="postgresql").render_as_string(False)
+    )
+    first = run_dag(dags.compare_sql, conn_id="wh_pg", table="wine_day")
+    assert task_states(first) == {"compare": "success"}
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE wine_day SET alcohol = NULL WHERE magnesium > 110"))
+    engine.dispose()
+    second = run_dag(dags.compare_sql, conn_id="wh_pg", table="wine_day")
+    assert task_states(second) == {"compare": "failed"}
+    assert not_passed(statuses(store, second)) == {"null_rate(alcohol)": "FAILED"}
+    profile = store.profiles(key="wine.sql")[0]
+    assert profile.row_count == 2000 and profile.source == "table 'wine_day' on connection 'wh_pg'"
+
+
+def test_model_metric_regression_against_pinned_champion(dags, store) -> None:
+    from airflow_mlops import baselines
+
+    dag = dags.compare_metrics
+    no_champion = run_dag(dag)
+    assert task_states(no_champion) == {"compare_model": "failed"}  # on_missing_baseline="fail"
+    champion = dags.model_metrics()
+    baselines.record_profile(
+        "wine.model", metrics=champion, pin_label="champion", reason="v1 model", user="bob"
+    )
+
+    same = run_dag(dag)
+    assert task_states(same) == {"compare_model": "success"}
+    assert not_passed(statuses(store, same, "compare_model")) == {}
+
+    degraded = run_dag(dag, fault="degrade")
+    assert task_states(degraded) == {"compare_model": "failed"}
+    result = statuses(store, degraded, "compare_model")
+    assert result["metric_regression(accuracy)"] == "FAILED"
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare_model", run_id=degraded.run_id)
+    accuracy = next(r for r in row.results if r.name == "metric_regression(accuracy)")
+    assert accuracy.baseline == pytest.approx(champion["accuracy"])
+    assert accuracy.statistic == pytest.approx(champion["accuracy"] - accuracy.observed)
