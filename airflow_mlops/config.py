@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from airflow_mlops.store import ResultsStore
 
-__all__ = ["get_store", "results_db_url"]
+if TYPE_CHECKING:
+    from airflow_mlops.core.owners import OwnerRegistry
+
+__all__ = ["base_url", "get_store", "load_owner_registry", "owners_file", "report_url", "results_db_url"]
 
 _stores: dict[str, ResultsStore] = {}
 _lock = threading.Lock()
@@ -42,3 +46,33 @@ def get_store(url: str | None = None) -> ResultsStore:
         if store is None:
             store = _stores[url] = ResultsStore(url, auto_upgrade=auto_upgrade())
         return store
+
+
+def owners_file() -> str:
+    """``[mlops] owners_file``, defaulting to ``$AIRFLOW_HOME/owners.yaml``."""
+    path = _conf_get("owners_file", "").strip()
+    return os.path.expanduser(path) if path else os.path.join(airflow_home(), "owners.yaml")
+
+
+def load_owner_registry(*, required: bool = False) -> OwnerRegistry | None:
+    """The owner registry, or None when the file does not exist (and ``required`` is False)."""
+    from airflow_mlops.core.owners import load_registry
+
+    path = owners_file()
+    if not os.path.exists(path) and not required:
+        return None
+    return load_registry(path)
+
+
+def base_url() -> str:
+    """Where the Airflow UI is reached, for links in alerts: ``[mlops] base_url``, else ``[api] base_url``."""
+    from airflow.sdk.configuration import conf
+
+    url = _conf_get("base_url", "").strip() or str(conf.get("api", "base_url", fallback="") or "").strip()
+    return (url or "http://localhost:8080").rstrip("/")
+
+
+def report_url(*, dag_id: str, run_id: str, task_id: str) -> str:
+    from urllib.parse import quote
+
+    return f"{base_url()}/mlops/report/{quote(dag_id, safe='')}/{quote(run_id, safe='')}/{quote(task_id, safe='')}"

@@ -24,9 +24,14 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "airflow-mlops",
-                "python-modules": ["airflow_mlops.operators.validation"],
+                "python-modules": [
+                    "airflow_mlops.operators.validation",
+                    "airflow_mlops.operators.comparison",
+                    "airflow_mlops.operators.gate",
+                ],
             }
         ],
+        "notifications": ["airflow_mlops.notifications.webhook.WebhookNotifier"],
         "plugins": [{"name": "airflow_mlops", "plugin-class": "airflow_mlops.plugins.mlops.MlopsPlugin"}],
         "config": {
             "mlops": {
@@ -43,6 +48,22 @@ def get_provider_info() -> dict[str, Any]:
                         "example": "postgresql+psycopg://mlops:secret@db:5432/mlops",
                         "default": "",
                         "sensitive": True,
+                    },
+                    "owners_file": {
+                        "description": "YAML owner registry: teams, channels and alerting policy. Empty "
+                        "means $AIRFLOW_HOME/owners.yaml.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "/opt/airflow/config/owners.yaml",
+                        "default": "",
+                    },
+                    "base_url": {
+                        "description": "Base URL of the Airflow UI used in alert links. Empty means "
+                        "[api] base_url.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "https://airflow.example.com",
+                        "default": "",
                     },
                     "auto_upgrade": {
                         "description": "Apply the results store's migrations automatically on first "

@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 __all__ = [
     "MAX_LISTED",
@@ -31,9 +31,11 @@ class Status(enum.StrEnum):
 
     ``INFO`` is a failed check whose severity is ``info``: it is recorded but never blocks.
     ``ERRORED`` means the check could not be evaluated (bad input, crash); gates treat it as a failure.
+    ``OVERRIDDEN`` is a gate decision that a person overrode (audited).
     """
 
     PASSED = "PASSED"
+    OVERRIDDEN = "OVERRIDDEN"
     INFO = "INFO"
     NO_BASELINE = "NO_BASELINE"
     WARNED = "WARNED"
@@ -51,6 +53,7 @@ class Status(enum.StrEnum):
 
 _STATUS_RANK = {
     Status.PASSED: 0,
+    Status.OVERRIDDEN: 0,
     Status.INFO: 0,
     Status.NO_BASELINE: 1,
     Status.WARNED: 2,
@@ -152,7 +155,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        return self.status in (Status.PASSED, Status.NO_BASELINE)
+        return self.status in (Status.PASSED, Status.NO_BASELINE, Status.OVERRIDDEN)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +208,9 @@ class CheckRunSummary(TypedDict):
     counts: dict[str, int]
     failing: list[FailingCheck]
     message: str
+    incident_id: NotRequired[int | None]
+    report_url: NotRequired[str]
+    runbook_url: NotRequired[str | None]
 
 
 def summarize(

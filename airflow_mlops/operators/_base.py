@@ -78,6 +78,7 @@ class CheckOutcome:
     extra_summary: dict[str, Any] = field(default_factory=dict)
     profile: ProfileRecord | None = None
     baseline_key: str | None = None
+    status: Status | None = None  # set by operators whose status is not simply the worst result's
 
 
 class MlopsCheckOperator(BaseOperator):
@@ -143,11 +144,30 @@ class MlopsCheckOperator(BaseOperator):
         from airflow_mlops.config import get_store
         from airflow_mlops.store import CheckRunRecord
 
+        ti = context["ti"]
         try:
             store = get_store()
             store.ensure_ready()
         except MlopsError as exc:
-            raise AirflowException(f"{self.task_id}: {exc}") from None
+            # Fail closed, and still say so in the log and XCom: nothing may look like a pass.
+            message = f"ERRORED: results store unavailable, nothing was checked or recorded: {exc}"
+            self.log.error("%s %s", self.kind, message)
+            ti.xcom_push(
+                key=SUMMARY_XCOM_KEY,
+                value=summarize(
+                    status=Status.ERRORED,
+                    kind=self.kind,
+                    results=[],
+                    dag_id=ti.dag_id,
+                    task_id=ti.task_id,
+                    run_id=ti.run_id,
+                    try_number=ti.try_number,
+                    check_run_id=None,
+                    owner=self.owner,
+                    message=message,
+                ),
+            )
+            raise AirflowException(f"{self.task_id}: {message}") from None
 
         started = datetime.now(UTC)
         retryable = False
@@ -168,10 +188,9 @@ class MlopsCheckOperator(BaseOperator):
             retryable = _is_infrastructure_error(exc)
             self.log.exception("%s: a check crashed", self.task_id)
             outcome = _errored(f"{type(exc).__name__}: {exc}", Severity.FAIL)
-        status = aggregate_status(r.status for r in outcome.results)
+        status = outcome.status or aggregate_status(r.status for r in outcome.results)
         message = outcome.message or _headline(status, outcome.results)
 
-        ti = context["ti"]
         dag_run = context["dag_run"]
         run_after = getattr(dag_run, "run_after", None)
         logical_date = context.get("logical_date")
@@ -219,8 +238,15 @@ class MlopsCheckOperator(BaseOperator):
             message=message,
         )
         self._log_outcome(status, outcome, message)
+        summary = self.after_record(context, status, outcome, summary)
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
-        self._raise_for(status, message, retryable=retryable)
+        self._raise_for(status, message, retryable=retryable, context=context, summary=summary)
+        return summary
+
+    def after_record(
+        self, context: Context, status: Status, outcome: CheckOutcome, summary: CheckRunSummary
+    ) -> CheckRunSummary:
+        """Hook run after the outcome is recorded and before the task raises (gates alert here)."""
         return summary
 
     def _log_outcome(self, status: Status, outcome: CheckOutcome, message: str) -> None:
@@ -229,7 +255,9 @@ class MlopsCheckOperator(BaseOperator):
             "%s %s%s: %s\n%s", self.kind, status.value, source, message, format_results_table(outcome.results)
         )
 
-    def _raise_for(self, status: Status, message: str, *, retryable: bool) -> None:
+    def _raise_for(
+        self, status: Status, message: str, *, retryable: bool, context: Context, summary: CheckRunSummary
+    ) -> None:
         where = f"See XCom '{SUMMARY_XCOM_KEY}' of this task and the results store for details."
         if status is Status.ERRORED:
             error = f"{self.task_id}: ERRORED: {message} {where}"

@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["BaselinePinRow", "Base", "CheckResultRow", "CheckRunRow", "ProfileRow"]
+__all__ = [
+    "Base",
+    "BaselinePinRow",
+    "CheckResultRow",
+    "CheckRunRow",
+    "GateOverrideRow",
+    "IncidentRow",
+    "NotificationRow",
+    "ProfileRow",
+]
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
@@ -141,3 +150,86 @@ class BaselinePinRow(Base):
     unpin_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     profile: Mapped[ProfileRow] = relationship()
+
+
+class GateOverrideRow(Base):
+    """An audited override: a re-run of the gate for that DAG run passes as OVERRIDDEN."""
+
+    __tablename__ = "mlops_gate_override"
+    __table_args__ = (sa.Index("ix_mlops_gate_override_target", "dag_id", "run_id", "task_id"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    dag_id: Mapped[str] = mapped_column(sa.String(250))
+    run_id: Mapped[str] = mapped_column(sa.String(250))
+    task_id: Mapped[str] = mapped_column(sa.String(250))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(250))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+
+class IncidentRow(Base):
+    """One incident per fingerprint while open: (dag_id, gate task_id, set of failing checks)."""
+
+    __tablename__ = "mlops_incident"
+    __table_args__ = (
+        sa.Index("ix_mlops_incident_fingerprint_status", "fingerprint", "status"),
+        sa.Index("ix_mlops_incident_owner_status", "owner", "status"),
+        sa.Index("ix_mlops_incident_gate", "dag_id", "gate_task_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    dag_id: Mapped[str] = mapped_column(sa.String(250))
+    gate_task_id: Mapped[str] = mapped_column(sa.String(250))
+    owner: Mapped[str | None] = mapped_column(sa.String(250))
+    status: Mapped[str] = mapped_column(sa.String(16))  # open | acknowledged | snoozed | resolved
+    severity: Mapped[str] = mapped_column(sa.String(8))  # fail | warn
+    failing_checks: Mapped[Any] = mapped_column(JSONType)
+    summary: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    runbook_url: Mapped[str | None] = mapped_column(sa.Text)
+    first_seen: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(sa.Integer, default=1)
+    first_run_id: Mapped[str] = mapped_column(sa.String(250))
+    last_run_id: Mapped[str] = mapped_column(sa.String(250))
+    last_check_run_id: Mapped[int | None] = mapped_column(sa.Integer)
+    last_notified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    digest_pending: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    acked_by: Mapped[str | None] = mapped_column(sa.String(250))
+    acked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    snoozed_by: Mapped[str | None] = mapped_column(sa.String(250))
+    snoozed_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(sa.String(250))
+    resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class NotificationRow(Base):
+    """The notification log: every message we meant to send, per channel, and what happened to it.
+
+    Rows are written as ``pending`` in the same transaction as the incident change (an outbox), then
+    delivered; a crashed try's pending rows are delivered by its retry, so nothing is sent twice or lost.
+    """
+
+    __tablename__ = "mlops_notification"
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "kind", "run_id", "channel"),
+        sa.Index("ix_mlops_notification_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mlops_incident.id", ondelete="CASCADE"), index=True
+    )
+    owner: Mapped[str | None] = mapped_column(sa.String(250))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # new | reminder | escalation | resolved | digest
+    run_id: Mapped[str] = mapped_column(sa.String(250))
+    channel: Mapped[str] = mapped_column(sa.String(300))  # "email:ml@example.com", "webhook:conn_id"
+    status: Mapped[str] = mapped_column(sa.String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    subject: Mapped[str] = mapped_column(sa.Text)
+    payload: Mapped[Any] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

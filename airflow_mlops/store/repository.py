@@ -16,9 +16,17 @@ from airflow_mlops.core.baseline import BASELINE_ELIGIBLE_STATUSES, GATE_PASSING
 from airflow_mlops.core.results import CheckResult, json_safe
 from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
-from airflow_mlops.store.models import BaselinePinRow, CheckResultRow, CheckRunRow, ProfileRow
+from airflow_mlops.store.models import (
+    BaselinePinRow,
+    CheckResultRow,
+    CheckRunRow,
+    GateOverrideRow,
+    IncidentRow,
+    NotificationRow,
+    ProfileRow,
+)
 
-__all__ = ["CheckRunRecord", "ProfileRecord", "ResultsStore"]
+__all__ = ["CheckRunRecord", "GateOutcome", "ProfileRecord", "ResultsStore"]
 
 T = TypeVar("T")
 _ready_lock = threading.Lock()
@@ -60,6 +68,19 @@ class ProfileRecord:
     profile: dict[str, Any]
     row_count: int | None = None
     source: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateOutcome:
+    """What a gate decision did to incidents: the routing taken and the notifications to deliver."""
+
+    incident_id: int | None
+    action: str
+    reason: str
+    notification_ids: list[int]
+    incident_count: int = 0
+    first_seen: datetime | None = None
+    resolved_incident_ids: tuple[int, ...] = ()
 
 
 def _now() -> datetime:
@@ -498,6 +519,382 @@ class ResultsStore:
             return int(getattr(result, "rowcount", 0) or 0)
 
         return self._write(work)
+
+    # -- gates, overrides, incidents, notifications ----------------------------------------------------
+    def latest_task_runs(self, *, dag_id: str, run_id: str, task_id: str) -> list[CheckRunRow]:
+        """The latest try of every map index of a task in a DAG run, with results."""
+
+        def work(session: Session) -> list[CheckRunRow]:
+            later = sa.orm.aliased(CheckRunRow)
+            newer = sa.exists().where(
+                later.dag_id == CheckRunRow.dag_id,
+                later.task_id == CheckRunRow.task_id,
+                later.run_id == CheckRunRow.run_id,
+                later.map_index == CheckRunRow.map_index,
+                later.try_number > CheckRunRow.try_number,
+            )
+            query = (
+                sa.select(CheckRunRow)
+                .options(selectinload(CheckRunRow.results))
+                .where(
+                    CheckRunRow.dag_id == dag_id,
+                    CheckRunRow.run_id == run_id,
+                    CheckRunRow.task_id == task_id,
+                    ~newer,
+                )
+                .order_by(CheckRunRow.map_index)
+            )
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def add_override(
+        self, *, dag_id: str, run_id: str, task_id: str, reason: str, user: str
+    ) -> GateOverrideRow:
+        if not reason or not reason.strip():
+            raise InputError("an override needs a reason; it is shown in the gate report and audited.")
+        if not user or not user.strip():
+            raise InputError("an override needs the user who makes it (--user).")
+
+        def work(session: Session) -> GateOverrideRow:
+            row = GateOverrideRow(
+                dag_id=dag_id,
+                run_id=run_id,
+                task_id=task_id,
+                reason=reason,
+                created_by=user,
+                created_at=_now(),
+                active=True,
+            )
+            session.add(row)
+            session.flush()
+            return row
+
+        return self._write(work)
+
+    def active_override(self, *, dag_id: str, run_id: str, task_id: str) -> GateOverrideRow | None:
+        def work(session: Session) -> GateOverrideRow | None:
+            return session.scalars(
+                sa.select(GateOverrideRow)
+                .where(
+                    GateOverrideRow.dag_id == dag_id,
+                    GateOverrideRow.run_id == run_id,
+                    GateOverrideRow.task_id == task_id,
+                    GateOverrideRow.active,
+                )
+                .order_by(GateOverrideRow.id.desc())
+                .limit(1)
+            ).first()
+
+        return self._read(work)
+
+    def overrides(self, *, dag_id: str | None = None, run_id: str | None = None) -> list[GateOverrideRow]:
+        def work(session: Session) -> list[GateOverrideRow]:
+            query = sa.select(GateOverrideRow).order_by(GateOverrideRow.id.desc())
+            if dag_id is not None:
+                query = query.where(GateOverrideRow.dag_id == dag_id)
+            if run_id is not None:
+                query = query.where(GateOverrideRow.run_id == run_id)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def apply_gate_outcome(
+        self,
+        *,
+        dag_id: str,
+        gate_task_id: str,
+        run_id: str,
+        owner: str | None,
+        failing: bool,
+        severity: str | None,
+        fingerprint: str | None,
+        failing_checks: list[str],
+        summary: dict[str, Any],
+        runbook_url: str | None,
+        check_run_id: int | None,
+        route: Callable[[IncidentRow | None], Any],
+        channels: Sequence[str],
+        message: Callable[[IncidentRow, str], tuple[str, dict[str, Any]]],
+    ) -> GateOutcome:
+        """Update incidents for one gate decision and queue its notifications, in one transaction.
+
+        ``route(incident)`` returns a :class:`~airflow_mlops.core.alerts.Routing`; ``message(incident,
+        kind)`` returns the subject and JSON payload of a notification. Notifications are queued as
+        ``pending`` rows (the outbox) and delivered by the caller.
+        """
+
+        def queue(session: Session, incident: IncidentRow, kind: str, now: datetime) -> list[int]:
+            subject, payload = message(incident, kind)
+            ids = []
+            for channel in channels:
+                exists = session.scalar(
+                    sa.select(NotificationRow.id).where(
+                        NotificationRow.incident_id == incident.id,
+                        NotificationRow.kind == kind,
+                        NotificationRow.run_id == run_id,
+                        NotificationRow.channel == channel,
+                    )
+                )
+                if exists is not None:  # a retry of the same run: never queue twice
+                    continue
+                row = NotificationRow(
+                    incident_id=incident.id,
+                    owner=owner,
+                    kind=kind,
+                    run_id=run_id,
+                    channel=channel,
+                    status="pending",
+                    attempts=0,
+                    subject=subject,
+                    payload=json_safe(payload, max_str=2000),
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                ids.append(row.id)
+            return ids
+
+        def work(session: Session) -> GateOutcome:
+            now = _now()
+            if not failing:
+                open_rows = list(
+                    session.scalars(
+                        sa.select(IncidentRow)
+                        .where(
+                            IncidentRow.dag_id == dag_id,
+                            IncidentRow.gate_task_id == gate_task_id,
+                            IncidentRow.status != "resolved",
+                        )
+                        .with_for_update()
+                    )
+                )
+                ids: list[int] = []
+                for resolved in open_rows:
+                    resolved.status, resolved.resolved_at, resolved.resolved_by = (
+                        "resolved",
+                        now,
+                        "gate passed",
+                    )
+                    resolved.last_run_id, resolved.last_seen = run_id, now
+                    if resolved.last_notified_at is not None:  # only tell people about what they were told of
+                        ids += queue(session, resolved, "resolved", now)
+                return GateOutcome(
+                    incident_id=None,
+                    action="resolved" if open_rows else "none",
+                    reason=f"gate passed: {len(open_rows)} open incident(s) resolved",
+                    notification_ids=ids,
+                    resolved_incident_ids=tuple(i.id for i in open_rows),
+                )
+            incident = session.scalars(
+                sa.select(IncidentRow)
+                .where(IncidentRow.fingerprint == fingerprint, IncidentRow.status != "resolved")
+                .order_by(IncidentRow.id.desc())
+                .limit(1)
+                .with_for_update()
+            ).first()
+            routing = route(incident)
+            same_run = incident is not None and incident.last_run_id == run_id
+            if incident is None:
+                incident = IncidentRow(
+                    fingerprint=fingerprint,
+                    dag_id=dag_id,
+                    gate_task_id=gate_task_id,
+                    owner=owner,
+                    status="open",
+                    severity=severity or "fail",
+                    failing_checks=failing_checks,
+                    first_seen=now,
+                    last_seen=now,
+                    count=1,
+                    first_run_id=run_id,
+                    last_run_id=run_id,
+                    digest_pending=False,
+                )
+                session.add(incident)
+            else:
+                if routing.counts_as_repeat:
+                    incident.count += 1
+                if (
+                    incident.status == "snoozed"
+                    and incident.snoozed_until is not None
+                    and now >= incident.snoozed_until
+                ):
+                    incident.status = "open"
+                if severity == "fail":
+                    incident.severity = "fail"
+                incident.last_seen, incident.last_run_id = now, run_id
+            incident.summary = json_safe(summary, max_str=500)
+            incident.runbook_url = runbook_url
+            incident.last_check_run_id = check_run_id
+            session.flush()
+            ids = []
+            action = routing.action.value
+            if routing.notifies:
+                incident.last_notified_at = now
+                ids = queue(session, incident, action, now)
+            elif action == "digest":
+                incident.digest_pending = True
+            elif action == "quiet" and same_run:
+                # a retry: deliver what an earlier try of this run queued but could not send
+                ids = list(
+                    session.scalars(
+                        sa.select(NotificationRow.id).where(
+                            NotificationRow.incident_id == incident.id,
+                            NotificationRow.run_id == run_id,
+                            NotificationRow.status == "pending",
+                        )
+                    )
+                )
+            return GateOutcome(
+                incident_id=incident.id,
+                action=action,
+                reason=routing.reason,
+                notification_ids=ids,
+                incident_count=incident.count,
+                first_seen=incident.first_seen,
+            )
+
+        return self._write(work)
+
+    def notifications(
+        self, *, ids: Sequence[int] | None = None, incident_id: int | None = None, owner: str | None = None
+    ) -> list[NotificationRow]:
+        def work(session: Session) -> list[NotificationRow]:
+            query = sa.select(NotificationRow).order_by(NotificationRow.id)
+            if ids is not None:
+                query = query.where(NotificationRow.id.in_(list(ids)))
+            if incident_id is not None:
+                query = query.where(NotificationRow.incident_id == incident_id)
+            if owner is not None:
+                query = query.where(NotificationRow.owner == owner)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def mark_notification(
+        self, notification_id: int, *, sent: bool, attempts: int, error: str | None = None
+    ) -> None:
+        def work(session: Session) -> None:
+            row = session.get(NotificationRow, notification_id)
+            if row is not None:
+                row.status = "sent" if sent else "failed"
+                row.attempts = attempts
+                row.error = error
+                row.sent_at = _now() if sent else None
+
+        self._write(work)
+
+    def add_notification(
+        self,
+        *,
+        owner: str | None,
+        kind: str,
+        run_id: str,
+        channel: str,
+        subject: str,
+        payload: dict[str, Any],
+    ) -> int:
+        """Queue a notification that belongs to no single incident (a digest)."""
+
+        def work(session: Session) -> int:
+            row = NotificationRow(
+                incident_id=None,
+                owner=owner,
+                kind=kind,
+                run_id=run_id,
+                channel=channel,
+                status="pending",
+                attempts=0,
+                subject=subject,
+                payload=json_safe(payload, max_str=2000),
+                created_at=_now(),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+        return self._write(work)
+
+    def incidents(
+        self,
+        *,
+        owner: str | None = None,
+        status: Sequence[str] | None = ("open", "acknowledged", "snoozed"),
+        dag_id: str | None = None,
+        digest_pending: bool | None = None,
+        limit: int = 200,
+    ) -> list[IncidentRow]:
+        def work(session: Session) -> list[IncidentRow]:
+            query = (
+                sa.select(IncidentRow)
+                .order_by(IncidentRow.last_seen.desc(), IncidentRow.id.desc())
+                .limit(limit)
+            )
+            if owner is not None:
+                query = query.where(IncidentRow.owner == owner)
+            if status is not None:
+                query = query.where(IncidentRow.status.in_(list(status)))
+            if dag_id is not None:
+                query = query.where(IncidentRow.dag_id == dag_id)
+            if digest_pending is not None:
+                query = query.where(IncidentRow.digest_pending == digest_pending)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def incident(self, incident_id: int) -> IncidentRow | None:
+        return self._read(lambda session: session.get(IncidentRow, incident_id))
+
+    def update_incident(
+        self,
+        incident_id: int,
+        *,
+        action: str,
+        user: str,
+        until: datetime | None = None,
+        note: str | None = None,
+    ) -> IncidentRow:
+        """Acknowledge, snooze (until a time) or resolve an incident, recording who did it."""
+        if action not in ("ack", "snooze", "resolve"):
+            raise InputError(f"action={action!r} must be 'ack', 'snooze' or 'resolve'.")
+        if not user or not user.strip():
+            raise InputError("the user who acts on an incident is required (--user).")
+
+        def work(session: Session) -> IncidentRow:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise InputError(
+                    f"incident {incident_id} does not exist; list them with `airflow-mlops incidents list`."
+                )
+            if row.status == "resolved":
+                raise InputError(
+                    f"incident {incident_id} is already resolved ({row.resolved_by}, {row.resolved_at})."
+                )
+            now = _now()
+            if action == "ack":
+                row.status, row.acked_by, row.acked_at = "acknowledged", user, now
+            elif action == "snooze":
+                if until is None or until <= now:
+                    raise InputError("snooze needs a time in the future (e.g. --for 4h).")
+                row.status, row.snoozed_by, row.snoozed_until = "snoozed", user, until
+            else:
+                row.status, row.resolved_by, row.resolved_at = "resolved", user, now
+            if note:
+                row.note = note
+            return row
+
+        return self._write(work)
+
+    def clear_digest(self, incident_ids: Sequence[int]) -> None:
+        def work(session: Session) -> None:
+            session.execute(
+                sa.update(IncidentRow)
+                .where(IncidentRow.id.in_(list(incident_ids)))
+                .values(digest_pending=False)
+            )
+
+        self._write(work)
 
 
 def _latest_try_only() -> Any:

@@ -1,0 +1,128 @@
+"""The content of alerts: one subject, one JSON payload, one HTML body (every data value escaped)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_mlops.core.results import MAX_LISTED, json_safe
+
+__all__ = ["alert_payload", "alert_subject", "render_html", "render_text"]
+
+_TITLES = {
+    "new": "FAILED",
+    "reminder": "STILL FAILING",
+    "escalation": "ESCALATED",
+    "resolved": "RESOLVED",
+    "digest": "WARNINGS DIGEST",
+}
+
+
+def alert_subject(kind: str, *, severity: str, dag_id: str, gate_task_id: str, owner: str | None) -> str:
+    title = _TITLES.get(kind, kind.upper())
+    if kind in ("new", "reminder") and severity == "warn":
+        title = "WARNING" if kind == "new" else "STILL WARNING"
+    team = f"[{owner}] " if owner else ""
+    return f"{team}{title}: quality gate {dag_id}.{gate_task_id}"
+
+
+def alert_payload(
+    *,
+    kind: str,
+    incident_id: int | None,
+    owner: str | None,
+    team_name: str | None,
+    dag_id: str,
+    gate_task_id: str,
+    run_id: str,
+    severity: str,
+    failing: Sequence[Mapping[str, Any]],
+    first_seen: str | None,
+    count: int,
+    report_url: str | None,
+    runbook_url: str | None,
+) -> dict[str, Any]:
+    """The JSON every channel receives (webhooks get it as is)."""
+    return json_safe(
+        {
+            "kind": kind,
+            "incident_id": incident_id,
+            "owner": owner,
+            "team": team_name or owner,
+            "dag_id": dag_id,
+            "gate_task_id": gate_task_id,
+            "run_id": run_id,
+            "severity": severity,
+            "failing_checks": [
+                {
+                    "task_id": f.get("task_id"),
+                    "check": f.get("check"),
+                    "status": f.get("status"),
+                    "observed": f.get("observed"),
+                    "expected": f.get("expected"),
+                    "baseline": f.get("baseline"),
+                    "message": f.get("message"),
+                }
+                for f in list(failing)[:MAX_LISTED]
+            ],
+            "more_failing_checks": max(0, len(failing) - MAX_LISTED),
+            "first_seen": first_seen,
+            "count": count,
+            "report_url": report_url,
+            "runbook_url": runbook_url,
+        },
+        max_str=300,
+    )
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:200]
+
+
+def render_text(payload: Mapping[str, Any]) -> str:
+    lines = [
+        f"Owner: {payload.get('team')} ({payload.get('owner')})",
+        f"DAG: {payload.get('dag_id')}  gate: {payload.get('gate_task_id')}  run: {payload.get('run_id')}",
+        f"Incident #{payload.get('incident_id')}: first seen {payload.get('first_seen')}, seen {payload.get('count')} time(s)",
+    ]
+    for f in payload.get("failing_checks", []):
+        lines.append(
+            f"- {f['task_id']} / {f['check']}: {f['status']} observed={_value(f['observed'])} "
+            f"expected={_value(f['expected'])} baseline={_value(f['baseline'])}"
+        )
+    if payload.get("more_failing_checks"):
+        lines.append(f"... and {payload['more_failing_checks']} more")
+    lines.append(f"Report: {payload.get('report_url') or 'n/a'}")
+    lines.append(f"Runbook: {payload.get('runbook_url') or 'n/a'}")
+    return "\n".join(lines)
+
+
+def render_html(payload: Mapping[str, Any]) -> str:
+    """HTML for e-mail. Every value drawn from data or configuration is escaped."""
+    e = html.escape
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{e(_value(f[k]))}</td>"
+            for k in ("task_id", "check", "status", "observed", "expected", "baseline")
+        )
+        + "</tr>"
+        for f in payload.get("failing_checks", [])
+    )
+    link = payload.get("report_url")
+    runbook = payload.get("runbook_url")
+    return (
+        f"<p><b>Owner:</b> {e(str(payload.get('team')))} ({e(str(payload.get('owner')))})<br>"
+        f"<b>DAG:</b> {e(str(payload.get('dag_id')))} &middot; <b>gate:</b> {e(str(payload.get('gate_task_id')))}"
+        f" &middot; <b>run:</b> {e(str(payload.get('run_id')))}<br>"
+        f"<b>Incident</b> #{e(str(payload.get('incident_id')))}: first seen {e(str(payload.get('first_seen')))},"
+        f" seen {e(str(payload.get('count')))} time(s)</p>"
+        "<table border='1' cellpadding='4' cellspacing='0'><tr><th>task</th><th>check</th><th>status</th>"
+        f"<th>observed</th><th>expected</th><th>baseline</th></tr>{rows}</table>"
+        + (f"<p><a href='{e(link, quote=True)}'>Gate report</a></p>" if link else "")
+        + (f"<p><a href='{e(runbook, quote=True)}'>Runbook</a></p>" if runbook else "")
+    )

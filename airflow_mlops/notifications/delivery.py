@@ -1,0 +1,124 @@
+"""Deliver queued notifications through Airflow notifiers, with retries; never fails the caller."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_mlops.core.messages import render_html, render_text
+from airflow_mlops.core.owners import Channel
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseNotifier
+
+    from airflow_mlops.store import ResultsStore
+
+__all__ = ["DeliveryReport", "build_notifier", "channel_key", "deliver"]
+
+log = logging.getLogger(__name__)
+DEFAULT_FROM = "airflow-mlops@localhost"
+_EXTRAS = {"slack": "slack", "pagerduty": "pagerduty"}
+
+
+def channel_key(channel: Channel) -> str:
+    """How a channel is named in the notification log (never a secret: connection ids and addresses)."""
+    return f"{channel.type}:{','.join(channel.to) if channel.to else channel.conn_id}"
+
+
+def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -> BaseNotifier:
+    """The Airflow notifier for a channel: SMTP, Slack webhook, PagerDuty or our JSON webhook."""
+    if channel.type == "email":
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+        return SmtpNotifier(
+            to=list(channel.to),
+            from_email=str(channel.options.get("from_email", DEFAULT_FROM)),
+            subject=subject,
+            html_content=render_html(payload),
+            smtp_conn_id=channel.conn_id or "smtp_default",
+        )
+    if channel.type == "webhook":
+        from airflow_mlops.notifications.webhook import WebhookNotifier
+
+        return WebhookNotifier(conn_id=str(channel.conn_id), payload={"subject": subject, **payload})
+    try:
+        if channel.type == "slack":
+            from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+
+            return SlackWebhookNotifier(
+                slack_webhook_conn_id=str(channel.conn_id), text=f"*{subject}*\n{render_text(payload)}"
+            )
+        from airflow.providers.pagerduty.notifications.pagerduty import PagerdutyNotifier
+
+        return PagerdutyNotifier(
+            pagerduty_events_conn_id=channel.conn_id,
+            summary=subject[:1024],
+            severity="critical" if payload.get("severity") == "fail" else "warning",
+            source=f"{payload.get('dag_id')}.{payload.get('gate_task_id')}",
+            action="resolve" if payload.get("kind") == "resolved" else "trigger",
+            dedup_key=f"airflow-mlops-{payload.get('incident_id')}",
+            custom_details=payload,
+        )
+    except ImportError as exc:
+        extra = _EXTRAS.get(channel.type, channel.type)
+        raise RuntimeError(
+            f"the {channel.type} channel needs its Airflow provider: pip install 'airflow-mlops[{extra}]' ({exc})"
+        ) from None
+
+
+class DeliveryReport(list[tuple[int, bool, str | None]]):
+    @property
+    def failed(self) -> list[tuple[int, bool, str | None]]:
+        return [r for r in self if not r[1]]
+
+
+def deliver(
+    store: ResultsStore,
+    notification_ids: Sequence[int],
+    channels: Iterable[Channel],
+    *,
+    attempts: int = 3,
+    backoff: float = 0.5,
+) -> DeliveryReport:
+    """Send each pending notification; retry, log and record failures. Never raises."""
+    by_key = {channel_key(c): c for c in channels}
+    report = DeliveryReport()
+    if not notification_ids:
+        return report
+    for row in store.notifications(ids=notification_ids):
+        if row.status == "sent":
+            continue
+        channel = by_key.get(row.channel)
+        error: str | None = None
+        sent = False
+        tries = 0
+        if channel is None:
+            error = f"channel {row.channel} is no longer in the owner registry"
+        else:
+            for tries in range(1, attempts + 1):
+                try:
+                    build_notifier(channel, subject=row.subject, payload=dict(row.payload)).notify({})
+                    sent, error = True, None
+                    break
+                except Exception as exc:  # a failed delivery must never fail the gate
+                    error = f"{type(exc).__name__}: {exc}"[:1000]
+                    log.warning(
+                        "delivery of notification %s to %s failed (try %s/%s): %s",
+                        row.id,
+                        row.channel,
+                        tries,
+                        attempts,
+                        error,
+                    )
+                    if tries < attempts:
+                        time.sleep(backoff * 2 ** (tries - 1))
+        try:
+            store.mark_notification(row.id, sent=sent, attempts=max(tries, 1), error=error)
+        except Exception as exc:  # the store may be gone too; the log still says what happened
+            log.error("could not record delivery of notification %s: %s", row.id, exc)
+        if sent:
+            log.info("notified %s: %s", row.channel, row.subject)
+        report.append((row.id, sent, error))
+    return report

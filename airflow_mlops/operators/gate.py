@@ -1,0 +1,365 @@
+"""QualityGateOperator: decide pass / warn / fail from recorded check results, name the owner, alert once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
+
+from airflow_mlops.core.results import CheckResult, CheckRunSummary, Severity, Status
+from airflow_mlops.exceptions import MlopsError
+from airflow_mlops.operators._base import CheckOutcome, MlopsCheckOperator, check_choice
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_mlops.core.gate import GateDecision, UpstreamCheck
+    from airflow_mlops.core.owners import Team
+
+__all__ = ["QualityGateOperator"]
+
+ON_FAIL_CHOICES = ("fail", "skip", "approve")
+
+
+def _is_check_task(task: Any) -> bool:
+    """A check task of ours, plain or mapped (``MappedOperator.operator_class``)."""
+    if isinstance(task, MlopsCheckOperator) and not isinstance(task, QualityGateOperator):
+        return True
+    operator_class = getattr(task, "operator_class", None)
+    return isinstance(operator_class, type) and issubclass(operator_class, MlopsCheckOperator)
+
+
+class QualityGateOperator(MlopsCheckOperator):
+    """Decide PASSED, WARNED or FAILED from the recorded results of the upstream check tasks of this
+    DAG run, and route one de-duplicated alert to the owning team.
+
+    :param checks: task ids of the check tasks to decide on; default: every airflow-mlops check task
+        directly upstream of the gate. Templated.
+    :param owner: the owning team, a key of the owner registry (default: the task's Airflow ``owner``).
+    :param on_fail: ``"fail"`` (raise AirflowFailException: downstream is upstream_failed), ``"skip"``
+        (skip the downstream tasks) or ``"approve"`` (wait for an on-call human to approve or reject).
+    :param runbook_url: what to do when it fails; default: the team's runbook. Templated.
+    :param notify: route alerts to the owner's channels (default True). Decisions are recorded anyway.
+    :param ignore_skipped: a skipped upstream check is ignored instead of failing the gate.
+    :param outlets: Assets to emit when the gate passes (or is overridden), with the summary in ``extra``.
+
+    The gate runs with ``trigger_rule="all_done"`` so that it decides even when a check failed. It fails
+    closed: an upstream check with no recorded result makes it FAIL, naming that check.
+    """
+
+    kind: ClassVar[str] = "gate"
+    template_fields: Sequence[str] = ("checks", "runbook_url")
+    template_ext: Sequence[str] = ()
+    ui_color = "#fde8e8"
+
+    def __init__(
+        self,
+        *,
+        checks: Sequence[str] | None = None,
+        owner: str | None = None,
+        on_fail: str = "fail",
+        runbook_url: str | None = None,
+        notify: bool = True,
+        ignore_skipped: bool = False,
+        trigger_rule: str = "all_done",
+        **kwargs: Any,
+    ) -> None:
+        if owner is not None:
+            kwargs["owner"] = owner
+        super().__init__(trigger_rule=trigger_rule, **kwargs)
+        if checks is not None and (isinstance(checks, str) or not all(isinstance(c, str) for c in checks)):
+            raise TypeError(f"{self.task_id}: checks= must be a list of task ids; got {checks!r}.")
+        check_choice(f"{self.task_id}: on_fail", on_fail, ON_FAIL_CHOICES)
+        for name, value in (("notify", notify), ("ignore_skipped", ignore_skipped)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{self.task_id}: {name}= must be True or False; got {value!r}.")
+        self.checks = list(checks) if checks is not None else None
+        self.on_fail = on_fail
+        self.runbook_url = runbook_url
+        self.notify = notify
+        self.ignore_skipped = ignore_skipped
+        self._check_owner_at_parse_time()
+
+    def _check_owner_at_parse_time(self) -> None:
+        """An unknown owner is a parse error when the registry can be read (else it is checked at run time)."""
+        try:
+            from airflow_mlops.config import load_owner_registry
+
+            registry = load_owner_registry()
+        except MlopsError:
+            return  # a malformed registry is reported at run time, where the decision is recorded
+        except Exception:
+            return
+        if registry is not None:
+            registry.get(self.owner)
+
+    # -- deciding ---------------------------------------------------------------------------------
+    def _upstream_ids(self) -> list[str]:
+        if self.checks is not None:
+            return list(self.checks)
+        dag = self.dag
+        return sorted(t for t in self.upstream_task_ids if _is_check_task(dag.get_task(t)))
+
+    def _task_states(self, context: Context, task_ids: list[str]) -> dict[str, str]:
+        try:
+            raw = context["ti"].get_task_states(
+                dag_id=context["ti"].dag_id, task_ids=task_ids, run_ids=[context["ti"].run_id]
+            )
+        except Exception:  # states only sharpen the message; the decision does not depend on them
+            return {}
+        states: dict[str, str] = {}
+        for value in raw.values():
+            if isinstance(value, dict):
+                states.update({str(k): str(v) for k, v in value.items()})
+        return states
+
+    def _upstream(self, context: Context, store: Any) -> list[UpstreamCheck]:
+        from airflow_mlops.core.gate import UpstreamCheck
+
+        ti = context["ti"]
+        task_ids = self._upstream_ids()
+        found: list[UpstreamCheck] = []
+        missing: list[str] = []
+        for task_id in task_ids:
+            runs = store.latest_task_runs(dag_id=ti.dag_id, run_id=ti.run_id, task_id=task_id)
+            if not runs:
+                missing.append(task_id)
+            for run in runs:
+                found.append(
+                    UpstreamCheck(
+                        task_id=task_id,
+                        map_index=run.map_index,
+                        status=Status(run.status),
+                        message=run.message or "",
+                        results=[
+                            {
+                                "name": r.name,
+                                "status": r.status,
+                                "severity": r.severity,
+                                "observed": r.observed,
+                                "expected": r.expected,
+                                "baseline": r.baseline,
+                                "message": r.message,
+                            }
+                            for r in run.results
+                        ],
+                    )
+                )
+        states = self._task_states(context, missing) if missing else {}
+        found += [UpstreamCheck(task_id=t, task_state=states.get(t)) for t in missing]
+        return found
+
+    def run_checks(self, context: Context) -> CheckOutcome:
+        from airflow_mlops.config import get_store, load_owner_registry
+        from airflow_mlops.core.gate import decide
+
+        ti = context["ti"]
+        store = get_store()
+        registry = load_owner_registry()
+        self._team: Team | None = registry.get(self.owner) if registry is not None else None
+        upstream = self._upstream(context, store)
+        decision = decide(upstream, ignore_skipped=self.ignore_skipped)
+        status = decision.status
+        message = decision.headline
+        override = store.active_override(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id)
+        if override is not None and status in (Status.FAILED, Status.WARNED):
+            status = Status.OVERRIDDEN
+            message = f"OVERRIDDEN by {override.created_by}: {override.reason} (was {decision.status.value}: {message})"
+        self._decision = decision
+        results = [_upstream_result(u, decision) for u in upstream] or [
+            CheckResult(name="no_checks", check_type="gate", status=Status.FAILED, message=decision.headline)
+        ]
+        summary: dict[str, Any] = {
+            "decision": decision.status.value,
+            "reasons": decision.reasons[:50],
+            "upstream": [u.label for u in upstream],
+            "runbook_url": self._runbook(),
+        }
+        if override is not None:
+            summary["override"] = {
+                "by": override.created_by,
+                "reason": override.reason,
+                "at": override.created_at,
+            }
+        return CheckOutcome(results=results, status=status, message=message, extra_summary=summary)
+
+    def _runbook(self) -> str | None:
+        team = getattr(self, "_team", None)
+        return self.runbook_url or (team.runbook_url if team is not None else None)
+
+    # -- after the decision is recorded -------------------------------------------------------------
+    def after_record(
+        self, context: Context, status: Status, outcome: CheckOutcome, summary: CheckRunSummary
+    ) -> CheckRunSummary:
+        from airflow_mlops.config import get_store, report_url
+
+        ti = context["ti"]
+        store = get_store()
+        url = report_url(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id)
+        summary["report_url"] = url
+        summary["runbook_url"] = self._runbook()
+        try:
+            store.set_gate_status(dag_id=ti.dag_id, run_id=ti.run_id, status=status.value)
+        except MlopsError as exc:
+            self.log.error("could not mark this run's profiles with the gate status: %s", exc)
+        decision = getattr(self, "_decision", None)
+        if self.notify and decision is not None and status is not Status.ERRORED:
+            summary["incident_id"] = self._alert(context, status, decision, summary, url)
+        if status in (Status.PASSED, Status.WARNED, Status.OVERRIDDEN):
+            self._emit_asset_extra(context, summary)
+        return summary
+
+    def _alert(
+        self, context: Context, status: Status, decision: GateDecision, summary: CheckRunSummary, url: str
+    ) -> int | None:
+        from datetime import datetime
+
+        from airflow_mlops.config import get_store
+        from airflow_mlops.core.alerts import IncidentView, fingerprint, route_failure
+        from airflow_mlops.core.messages import alert_payload, alert_subject
+        from airflow_mlops.core.owners import TeamPolicy
+        from airflow_mlops.notifications.delivery import channel_key, deliver
+
+        ti = context["ti"]
+        store = get_store()
+        team = getattr(self, "_team", None)
+        if team is None:
+            self.log.warning(
+                "no owner registry: the decision is recorded, but nobody is notified. Create owners.yaml "
+                "([mlops] owners_file) with team %r to route alerts.",
+                self.owner,
+            )
+        policy = team.policy if team is not None else TeamPolicy()
+        channels = list(team.channels) if team is not None else []
+        failing = status in (Status.FAILED, Status.WARNED)
+        severity = decision.severity or Severity.FAIL
+        failing_keys = [f.key for f in decision.failing if f.status in ("FAILED", "ERRORED")] or [
+            f.key for f in decision.failing
+        ]
+        print_fingerprint = fingerprint(ti.dag_id, ti.task_id, failing_keys) if failing else None
+        now = datetime.now(UTC)
+
+        def route(incident: Any) -> Any:
+            view = None
+            if incident is not None:
+                view = IncidentView(
+                    status=incident.status,
+                    severity=Severity(incident.severity),
+                    last_run_id=incident.last_run_id,
+                    last_notified_at=_aware(incident.last_notified_at),
+                    snoozed_until=_aware(incident.snoozed_until),
+                )
+            return route_failure(view, severity=severity, run_id=ti.run_id, now=now, policy=policy)
+
+        def message(incident: Any, kind: str) -> tuple[str, dict[str, Any]]:
+            payload = alert_payload(
+                kind=kind,
+                incident_id=incident.id,
+                owner=self.owner,
+                team_name=team.display_name if team is not None else None,
+                dag_id=ti.dag_id,
+                gate_task_id=ti.task_id,
+                run_id=ti.run_id,
+                severity=incident.severity,
+                failing=[f.__dict__ for f in decision.failing]
+                if kind != "resolved"
+                else [
+                    {"task_id": c.split(":")[0], "check": c.split(":", 1)[-1], "status": "RESOLVED"}
+                    for c in incident.failing_checks
+                ],
+                first_seen=_aware(incident.first_seen).isoformat() if incident.first_seen else None,
+                count=incident.count,
+                report_url=url,
+                runbook_url=self._runbook(),
+            )
+            subject = alert_subject(
+                kind, severity=incident.severity, dag_id=ti.dag_id, gate_task_id=ti.task_id, owner=self.owner
+            )
+            return subject, payload
+
+        outcome = store.apply_gate_outcome(
+            dag_id=ti.dag_id,
+            gate_task_id=ti.task_id,
+            run_id=ti.run_id,
+            owner=self.owner,
+            failing=failing,
+            severity=severity.value if failing else None,
+            fingerprint=print_fingerprint,
+            failing_checks=sorted(set(failing_keys)),
+            summary={"message": summary["message"], "failing": summary["failing"]},
+            runbook_url=self._runbook(),
+            check_run_id=summary["check_run_id"],
+            route=route,
+            channels=[channel_key(c) for c in channels],
+            message=message,
+        )
+        self.log.info("alerting: %s (%s)", outcome.action, outcome.reason)
+        report = deliver(store, outcome.notification_ids, channels)
+        for notification_id, _, error in report.failed:
+            self.log.error("notification %s could not be delivered: %s", notification_id, error)
+        return outcome.incident_id
+
+    def _emit_asset_extra(self, context: Context, summary: CheckRunSummary) -> None:
+        if not self.outlets:
+            return
+        outlet_events = context.get("outlet_events")
+        if outlet_events is None:
+            return
+        extra: dict[str, Any] = {
+            "status": summary["status"],
+            "check_run_id": summary["check_run_id"],
+            "counts": summary["counts"],
+            "owner": summary["owner"],
+            "report_url": summary.get("report_url"),
+        }
+        for outlet in self.outlets:
+            try:
+                outlet_events[outlet].extra.update(extra)
+            except Exception as exc:  # an outlet that is not an Asset: nothing to annotate
+                self.log.debug("outlet %r takes no extra: %s", outlet, exc)
+
+    def _raise_for(
+        self, status: Status, message: str, *, retryable: bool, context: Context, summary: CheckRunSummary
+    ) -> None:
+        if status not in (Status.FAILED, Status.ERRORED):
+            return
+        incident = summary.get("incident_id")
+        who = f"owner {self.owner}" + (f", incident #{incident}" if incident else "")
+        where = f"Report: {summary.get('report_url')}" + (
+            f" Runbook: {summary.get('runbook_url')}" if summary.get("runbook_url") else ""
+        )
+        text = f"{self.task_id}: gate {status.value} ({who}): {message}. {where}"
+        if status is Status.ERRORED:
+            super()._raise_for(status, message, retryable=retryable, context=context, summary=summary)
+        if self.on_fail == "skip":
+            downstream = sorted(self.downstream_task_ids)
+            self.log.warning("%s; skipping downstream tasks %s", text, downstream)
+            raise DownstreamTasksSkipped(tasks=downstream)
+        raise AirflowFailException(text)
+
+
+def _aware(value: Any) -> Any:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+
+    if value is not None and getattr(value, "tzinfo", None) is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _upstream_result(upstream: UpstreamCheck, decision: GateDecision) -> CheckResult:
+    mine = [f for f in decision.failing if f.task_id == upstream.label]
+    if upstream.status is None:
+        status, message = Status.ERRORED, mine[0].message if mine else "no recorded result"
+    else:
+        status, message = upstream.status, upstream.message
+    return CheckResult(
+        name=upstream.label,
+        check_type="upstream",
+        status=status,
+        severity=Severity.FAIL,
+        observed={"status": status.value},
+        message=message,
+        details={"failing": [f.__dict__ for f in mine][:20]},
+    )
