@@ -32,7 +32,7 @@ def fingerprint(dag_id: str, gate_task_id: str, failing_checks: Iterable[str]) -
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-class AlertAction(str, enum.Enum):
+class AlertAction(enum.StrEnum):
     NEW = "new"  # first time: notify the owner's channels
     REMINDER = "reminder"  # still open after renotify_after: notify once more
     ESCALATION = "escalation"  # the severity rose (warning -> failure): notify
