@@ -12,6 +12,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,120 @@ def pg_database() -> Iterator[str]:
 @pytest.fixture
 def pg_url(pg_database: str) -> str:
     return pg_database
+
+
+# -- real delivery endpoints on loopback -------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[Any] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                from email import message_from_bytes
+
+                sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+                return "250 OK"
+
+        self.port = _free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def subjects(self) -> list[str]:
+        return [str(m["Subject"]) for m in self.messages]
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class WebhookSink:
+    """A real HTTP server on 127.0.0.1 that records the JSON bodies POSTed to it."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.posts: list[dict[str, Any]] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                sink.posts.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def kinds(self) -> list[str]:
+        return [p["kind"] for p in self.posts]
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def smtp_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_MLOPS_SMTP",
+        f'{{"conn_type": "smtp", "host": "127.0.0.1", "port": {sink.port}, '
+        '"extra": {"disable_tls": true, "disable_ssl": true, "from_email": "mlops@test.local"}}',
+    )
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def webhook_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookSink]:
+    sink = WebhookSink()
+    monkeypatch.setenv("AIRFLOW_CONN_MLOPS_WEBHOOK", f'{{"conn_type": "http", "host": "{sink.url}"}}')
+    yield sink
+    sink.stop()
+
+
+OWNERS_YAML = """
+teams:
+  ml-platform:
+    display_name: ML Platform
+    runbook_url: https://runbooks.example.com/ml-platform/data-quality
+    channels:
+      - {type: email, to: [ml-oncall@example.com], conn_id: mlops_smtp}
+      - {type: webhook, conn_id: mlops_webhook}
+    policy: {page_on: fail, renotify_after: 4h, warnings: digest}
+  data-team:
+    display_name: Data Team
+    channels:
+      - {type: email, to: [data@example.com], conn_id: mlops_smtp}
+"""
+
+
+@pytest.fixture
+def owners_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "owners.yaml"
+    path.write_text(OWNERS_YAML)
+    monkeypatch.setenv("AIRFLOW__MLOPS__OWNERS_FILE", str(path))
+    return path

@@ -1,0 +1,100 @@
+"""DAGs used by tests/operators/test_gate.py. Faults and severities are steered through ``dag_run.conf``."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+from airflow_mlops.operators import DataValidationOperator, QualityGateOperator
+
+START = pendulum.datetime(2026, 1, 1, tz="UTC")
+SUITE = [
+    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "alcohol"}},
+    {
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {"column": "alcohol", "min_value": 10, "max_value": 16},
+    },
+]
+
+
+def wine(dag_run=None):
+    """scikit-learn's wine data; ``conf["fault"]``: ``nulls`` (null alcohol) or ``range`` (out of range)."""
+    import pandas as pd
+    from sklearn.datasets import load_wine
+
+    frame = pd.DataFrame(load_wine(as_frame=True).frame)
+    fault = (dag_run.conf or {}).get("fault") if dag_run is not None else None
+    if fault in ("nulls", "both"):
+        frame.loc[frame.index[:10], "alcohol"] = None
+    if fault in ("range", "both"):
+        frame.loc[frame.index[10:15], "alcohol"] = 42.0
+    return frame
+
+
+def validate(severity: str = "{{ dag_run.conf.get('severity', 'fail') }}") -> DataValidationOperator:
+    return DataValidationOperator(
+        task_id="validate", data=wine, suite=SUITE, severity=severity, fail_task=False
+    )
+
+
+with DAG("mlops_test_gate", schedule=None, start_date=START, catchup=False) as gate_dag:
+    gate = QualityGateOperator(task_id="gate", owner="ml-platform")
+    validate() >> gate >> EmptyOperator(task_id="publish")
+
+
+class FlakyAfterAlertGate(QualityGateOperator):
+    """A gate whose infrastructure fails *after* it alerted, on its first two tries (a retryable error)."""
+
+    def after_record(self, context, status, outcome, summary):  # type: ignore[no-untyped-def]
+        summary = super().after_record(context, status, outcome, summary)
+        if context["ti"].try_number < 3:
+            raise ConnectionError("simulated: lost the network after alerting")
+        return summary
+
+
+with DAG("mlops_test_gate_retry", schedule=None, start_date=START, catchup=False) as gate_retry_dag:
+    validate() >> FlakyAfterAlertGate(
+        task_id="gate", owner="ml-platform", retries=3, retry_delay=pendulum.duration(seconds=0)
+    )
+
+
+def crash() -> None:
+    raise RuntimeError("simulated crash of a custom check before it recorded anything")
+
+
+with DAG("mlops_test_gate_fail_closed", schedule=None, start_date=START, catchup=False) as gate_fail_closed:
+    custom = PythonOperator(task_id="custom_check", python_callable=crash)
+    [validate(), custom] >> QualityGateOperator(
+        task_id="gate", owner="ml-platform", checks=["validate", "custom_check"], notify=False
+    )
+
+
+with DAG("mlops_test_gate_skip", schedule=None, start_date=START, catchup=False) as gate_skip_dag:
+    (
+        validate()
+        >> QualityGateOperator(task_id="gate", owner="ml-platform", on_fail="skip")
+        >> EmptyOperator(task_id="publish")
+    )
+
+
+def _skipping_dag(dag_id: str, *, ignore_skipped: bool) -> DAG:
+    from airflow.providers.standard.operators.python import ShortCircuitOperator
+
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False) as dag:
+        short = ShortCircuitOperator(
+            task_id="only_on_mondays", python_callable=lambda: False, ignore_downstream_trigger_rules=False
+        )
+        monday_check = DataValidationOperator(task_id="monday_check", data=wine, suite=SUITE)
+        daily_check = DataValidationOperator(task_id="daily_check", data=wine, suite=SUITE)
+        gate = QualityGateOperator(
+            task_id="gate", owner="ml-platform", notify=False, ignore_skipped=ignore_skipped
+        )
+        short >> monday_check >> gate
+        daily_check >> gate
+    return dag
+
+
+gate_skipped_upstream = _skipping_dag("mlops_test_gate_skipped_upstream", ignore_skipped=False)
+gate_ignore_skipped = _skipping_dag("mlops_test_gate_ignore_skipped", ignore_skipped=True)

@@ -1,0 +1,292 @@
+"""QualityGateOperator in real DAG runs, with a real SMTP server and a real webhook receiver.
+
+Each alert-fatigue rule has its own test; what the servers received is what is asserted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers import run_dag, task_states, xcom
+
+pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
+
+
+@pytest.fixture(scope="module")
+def dags():  # type: ignore[no-untyped-def]
+    from tests.dags import gate_dags
+
+    return gate_dags
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A fresh results store per test, so incidents of one rule never leak into another."""
+    from airflow_mlops.config import get_store
+
+    url = f"sqlite:///{tmp_path / 'gate-store.db'}"
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", url)
+    return get_store(url)
+
+
+@pytest.fixture
+def alerting(store, owners_file, smtp_sink, webhook_sink):  # type: ignore[no-untyped-def]
+    return smtp_sink, webhook_sink
+
+
+def gate_row(store, dag_run, task_id: str = "gate"):  # type: ignore[no-untyped-def]
+    row = store.latest_check_run(dag_id=dag_run.dag_id, task_id=task_id, run_id=dag_run.run_id)
+    assert row is not None
+    return row
+
+
+def age_incident(store, incident_id: int, **columns: timedelta) -> None:
+    """Move an incident's timestamps into the past, as if that much time had gone by."""
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text(f"UPDATE mlops_incident SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE id = :id"),
+            {"id": incident_id, **{c: now - delta for c, delta in columns.items()}},
+        )
+
+
+# -- decisions ----------------------------------------------------------------------------------------
+def test_pass_publishes_and_records_the_decision(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    dag_run = run_dag(dags.gate_dag)
+    assert task_states(dag_run) == {"validate": "success", "gate": "success", "publish": "success"}
+    row = gate_row(store, dag_run)
+    assert row.status == "PASSED" and row.kind == "gate" and row.owner == "ml-platform"
+    assert [r.name for r in row.results] == ["validate"]
+    summary = xcom(dag_run, "gate")
+    assert summary["status"] == "PASSED" and summary["incident_id"] is None
+    assert summary["report_url"].endswith(
+        f"/mlops/report/mlops_test_gate/{dag_run.run_id.replace(':', '%3A').replace('+', '%2B')}/gate"
+    )
+    assert smtp.messages == [] and webhook.posts == []
+
+
+def test_failure_blocks_downstream_and_names_owner_incident_and_checks(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    dag_run = run_dag(dags.gate_dag, fault="nulls")
+    assert task_states(dag_run) == {"validate": "success", "gate": "failed", "publish": "upstream_failed"}
+    row = gate_row(store, dag_run)
+    assert row.status == "FAILED"
+    assert "expect_column_values_to_not_be_null(alcohol) FAILED" in row.message
+    incident = store.incidents()[0]
+    assert incident.owner == "ml-platform" and incident.count == 1
+    assert incident.failing_checks == ["validate:expect_column_values_to_not_be_null(alcohol)"]
+    # rule 1: first failure -> exactly one alert per channel, carrying everything the on-call needs
+    assert smtp.subjects() == ["[ml-platform] FAILED: quality gate mlops_test_gate.gate"]
+    body = smtp.messages[0].get_payload()[0].get_payload(decode=True).decode()
+    assert "ML Platform" in body and "expect_column_values_to_not_be_null(alcohol)" in body
+    assert "https://runbooks.example.com/ml-platform/data-quality" in body and "/mlops/report/" in body
+    assert webhook.kinds() == ["new"]
+    post = webhook.posts[0]
+    assert post["owner"] == "ml-platform" and post["team"] == "ML Platform" and post["count"] == 1
+    assert post["run_id"] == dag_run.run_id and post["first_seen"]
+    assert post["failing_checks"][0]["observed"]["unexpected_count"] == 10
+    assert post["runbook_url"] == "https://runbooks.example.com/ml-platform/data-quality"
+
+
+def test_repeat_is_quiet_then_reminds_after_renotify_window(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    run_dag(dags.gate_dag, fault="nulls")
+    second = run_dag(dags.gate_dag, fault="nulls")
+    incident = store.incidents()[0]
+    # rule 2: same failure next run -> no new alert, count 2
+    assert incident.count == 2 and len(smtp.messages) == 1 and webhook.kinds() == ["new"]
+    assert xcom(second, "gate", key="mlops_summary")["incident_id"] == incident.id
+    # rule 2b: once renotify_after (4h) has passed since the last notification -> one reminder
+    age_incident(store, incident.id, last_notified_at=timedelta(hours=5))
+    run_dag(dags.gate_dag, fault="nulls")
+    assert webhook.kinds() == ["new", "reminder"] and len(smtp.messages) == 2
+    assert smtp.subjects()[1] == "[ml-platform] STILL FAILING: quality gate mlops_test_gate.gate"
+    run_dag(dags.gate_dag, fault="nulls")
+    assert webhook.kinds() == ["new", "reminder"] and store.incidents()[0].count == 4
+
+
+def test_severity_rise_notifies_and_warnings_only_go_to_the_digest(dags, store, alerting) -> None:
+    from airflow_mlops.notifications.digest import send_digests
+
+    smtp, webhook = alerting
+    warned = run_dag(dags.gate_dag, fault="nulls", severity="warn")
+    assert task_states(warned)["gate"] == "success" and task_states(warned)["publish"] == "success"
+    assert gate_row(store, warned).status == "WARNED"
+    # rule 6: a warning is not a page
+    assert smtp.messages == [] and webhook.posts == []
+    incident = store.incidents()[0]
+    assert incident.severity == "warn" and incident.digest_pending
+    assert send_digests(store) == {"ml-platform": 1}
+    assert webhook.kinds() == ["digest"] and smtp.subjects() == [
+        "[ml-platform] WARNINGS DIGEST: quality gate 1 warning(s).digest"
+    ]
+    assert send_digests(store) == {}  # each warning is digested once
+    # rule 2c: the same check now blocking -> severity rose -> one alert
+    run_dag(dags.gate_dag, fault="nulls", severity="fail")
+    assert webhook.kinds() == ["digest", "escalation"]
+    assert store.incidents()[0].id == incident.id and store.incidents()[0].severity == "fail"
+
+
+def test_gate_retried_three_times_in_one_run_alerts_once(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    dag_run = run_dag(dags.gate_retry_dag, fault="nulls")
+    assert task_states(dag_run)["gate"] == "failed"
+    tries = [r.try_number for r in store.check_runs(dag_id=dag_run.dag_id, task_id="gate")]
+    assert sorted(tries) == [1, 2, 3]
+    # rule 3: retries of the same run never notify twice
+    assert webhook.kinds() == ["new"] and len(smtp.messages) == 1
+    assert store.incidents()[0].count == 1
+
+
+def test_acknowledged_and_snoozed_incidents_stay_quiet(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    run_dag(dags.gate_dag, fault="nulls")
+    incident = store.incidents()[0]
+    # rule 4a: acknowledged -> quiet, even after the renotify window
+    store.update_incident(incident.id, action="ack", user="oncall-alice")
+    age_incident(store, incident.id, last_notified_at=timedelta(hours=9))
+    run_dag(dags.gate_dag, fault="nulls")
+    assert webhook.kinds() == ["new"]
+    assert store.incident(incident.id).acked_by == "oncall-alice"
+
+    # rule 4b: snoozed -> quiet until the snooze ends, then the reminder rules apply again
+    run_dag(dags.gate_dag, fault="range")  # another failing set: another incident
+    other = next(i for i in store.incidents() if i.id != incident.id)
+    store.update_incident(
+        other.id, action="snooze", user="oncall-bob", until=datetime.now(UTC) + timedelta(hours=1)
+    )
+    age_incident(store, other.id, last_notified_at=timedelta(hours=9))
+    run_dag(dags.gate_dag, fault="range")
+    assert webhook.kinds() == ["new", "new"]
+    age_incident(store, other.id, snoozed_until=timedelta(minutes=1))
+    run_dag(dags.gate_dag, fault="range")
+    assert webhook.kinds() == ["new", "new", "reminder"]
+    assert store.incident(other.id).status == "open"
+
+
+def test_passing_again_resolves_with_exactly_one_resolved_message(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    run_dag(dags.gate_dag, fault="nulls")
+    incident = store.incidents()[0]
+    run_dag(dags.gate_dag)
+    # rule 5: pass -> resolved, one "resolved" message per channel
+    assert store.incidents() == []
+    resolved = store.incident(incident.id)
+    assert resolved.status == "resolved" and resolved.resolved_by == "gate passed"
+    assert webhook.kinds() == ["new", "resolved"]
+    assert smtp.subjects()[-1] == "[ml-platform] RESOLVED: quality gate mlops_test_gate.gate"
+    run_dag(dags.gate_dag)
+    assert webhook.kinds() == ["new", "resolved"]
+    log = store.notifications(incident_id=incident.id)
+    assert sorted((n.kind, n.status) for n in log) == [
+        ("new", "sent"),
+        ("new", "sent"),
+        ("resolved", "sent"),
+        ("resolved", "sent"),
+    ]
+
+
+# -- fail closed --------------------------------------------------------------------------------------
+def test_upstream_crash_without_result_fails_the_gate_naming_it(dags, store) -> None:
+    dag_run = run_dag(dags.gate_fail_closed)
+    states = task_states(dag_run)
+    assert states["custom_check"] == "failed" and states["gate"] == "failed"
+    row = gate_row(store, dag_run)
+    assert row.status == "FAILED"
+    assert "custom_check: no recorded result (task failed)" in row.message
+    assert {r.name: r.status for r in row.results} == {"validate": "PASSED", "custom_check": "ERRORED"}
+
+
+def test_skipped_upstream_fails_unless_ignored(dags, store) -> None:
+    failed = run_dag(dags.gate_skipped_upstream)
+    assert task_states(failed)["monday_check"] == "skipped"
+    row = gate_row(store, failed)
+    assert row.status == "FAILED" and "monday_check: no recorded result (task skipped)" in row.message
+    ignored = run_dag(dags.gate_ignore_skipped)
+    assert gate_row(store, ignored).status == "PASSED"
+
+
+def test_on_fail_skip_skips_downstream(dags, store, alerting) -> None:
+    dag_run = run_dag(dags.gate_skip_dag, fault="nulls")
+    assert task_states(dag_run) == {"validate": "success", "gate": "success", "publish": "skipped"}
+    assert gate_row(store, dag_run).status == "FAILED"
+
+
+def test_unreachable_smtp_still_records_the_decision_and_logs_delivery(
+    dags, store, owners_file, webhook_sink, monkeypatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_MLOPS_SMTP", '{"conn_type": "smtp", "host": "127.0.0.1", "port": 1}')
+    dag_run = run_dag(dags.gate_dag, fault="nulls")
+    assert task_states(dag_run)["gate"] == "failed"  # failed because the data failed, not the e-mail
+    assert gate_row(store, dag_run).status == "FAILED"
+    log = {n.channel: n for n in store.notifications(incident_id=store.incidents()[0].id)}
+    assert log["email:ml-oncall@example.com"].status == "failed"
+    assert (
+        log["email:ml-oncall@example.com"].attempts == 3
+        and "Connection refused" in log["email:ml-oncall@example.com"].error
+    )
+    assert log["webhook:mlops_webhook"].status == "sent" and webhook_sink.kinds() == ["new"]
+
+
+def test_unreachable_store_fails_the_gate_closed_with_the_reason_in_xcom(dags, monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", "postgresql+psycopg://postgres@127.0.0.1:1/none")
+    dag_run = run_dag(dags.gate_dag)
+    assert task_states(dag_run)["gate"] == "failed" and task_states(dag_run)["publish"] == "upstream_failed"
+    summary = xcom(dag_run, "gate", key="mlops_summary")
+    assert summary["status"] == "ERRORED" and "results store unavailable" in summary["message"]
+
+
+def test_unknown_owner_is_a_parse_error_when_the_registry_is_readable(owners_file) -> None:
+    from airflow_mlops.core.owners import OwnersError
+    from airflow_mlops.operators import QualityGateOperator
+
+    with pytest.raises(OwnersError, match="owner 'nobody' is not a team in owner registry"):
+        QualityGateOperator(task_id="gate", owner="nobody")
+
+
+# -- overrides ----------------------------------------------------------------------------------------
+def test_override_via_cli_then_rerun_passes_as_overridden(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    dag_run = run_dag(dags.gate_dag, fault="nulls")
+    assert gate_row(store, dag_run).status == "FAILED"
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_mlops.cli",
+            "gate",
+            "override",
+            "--dag-id",
+            dag_run.dag_id,
+            "--run-id",
+            dag_run.run_id,
+            "--task-id",
+            "gate",
+            "--reason",
+            "known vendor outage, data accepted",
+            "--user",
+            "oncall-carol",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr
+    rerun = subprocess.run(
+        [sys.executable, "-m", "airflow", "tasks", "test", dag_run.dag_id, "gate", dag_run.run_id],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    row = gate_row(store, dag_run)
+    assert row.status == "OVERRIDDEN"
+    assert "OVERRIDDEN by oncall-carol: known vendor outage, data accepted" in row.message
+    assert row.summary["override"]["by"] == "oncall-carol"
+    assert store.incidents() == [] and webhook.kinds() == ["new", "resolved"]
