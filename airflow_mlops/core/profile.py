@@ -1,0 +1,1095 @@
+"""Compact data profiles for baseline comparison, computed with pandas or inside a database.
+
+A :class:`DatasetProfile` summarises a table in a few KB whatever its size: per column the null and
+non-null counts, and
+
+* for **numeric** columns (integers, floats; datetimes and timedeltas as epoch seconds): min, max, mean,
+  sample standard deviation, a 101-point quantile sketch and a histogram of at most 20 bins;
+* for **categorical** columns (strings, booleans, categories, anything else): the ``top_k`` most frequent
+  values (as strings) with their counts, the count of all other values and the number of distinct values.
+
+Profiles are compared "like with like": profile the current data with ``reference=baseline`` and every
+histogram is counted on the baseline's bin edges, every categorical column on the baseline's categories.
+The drift statistics of :mod:`airflow_mlops.core.drift` are computed on those aligned counts.
+
+Definitions shared by :func:`profile_frame` and :func:`profile_sql` (the two give equal profiles):
+
+``count``
+    non-null values; NaN is null. ``±inf`` values are non-null: they are counted in ``count`` and in
+    ``inf_count``, are excluded from min/max/mean/std/quantiles and fall into the open-ended first or last
+    histogram bin (so ``sum(hist_counts) == count`` always holds).
+``std``
+    the *sample* standard deviation (``ddof=1``) of the finite values; ``None`` with fewer than two.
+``quantiles``
+    101 values at p = 0.00, 0.01, ..., 1.00 of the finite values, by linear interpolation between order
+    statistics: index ``(n - 1) * p`` of the sorted values (numpy's default ``method="linear"``, Hyndman &
+    Fan type 7, which is also the definition of SQL's ``percentile_cont``); ``[]`` when there is no finite
+    value.
+``hist_edges``
+    without a reference: the distinct values of the quantiles at p = 0, 0.05, ..., 1 (at most 20 bins;
+    ``[v, v]`` for a constant column; ``[]`` when there is no finite value). Bin ``i`` is
+    ``[edges[i], edges[i+1])``; the first bin also takes everything below ``edges[0]`` and the last bin
+    everything from ``edges[-2]`` up, so counts always sum to ``count``. With no edges there is a single
+    unbounded bin: ``hist_counts == [count]``.
+``top``
+    the ``top_k`` most frequent values by count, ties broken by the label in code-point order, labels
+    are ``str(value)`` (booleans are ``"True"``/``"False"``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from airflow_mlops.core.sql import split_table_name
+from airflow_mlops.exceptions import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import sqlalchemy as sa
+
+__all__ = [
+    "DTYPES",
+    "HIST_STEP",
+    "MAX_NEW_CATEGORIES",
+    "QUANTILE_POINTS",
+    "ColumnKind",
+    "ColumnProfile",
+    "DatasetProfile",
+    "median_profile",
+    "profile_frame",
+    "profile_sql",
+    "quantile_probabilities",
+]
+
+ColumnKind = Literal["numeric", "categorical"]
+
+#: Number of points of the quantile sketch (p = 0.00, 0.01, ..., 1.00).
+QUANTILE_POINTS = 101
+#: Histogram edges are the quantiles at every ``HIST_STEP``-th point: p = 0, 0.05, ..., 1 (≤ 20 bins).
+HIST_STEP = 5
+#: At most this many unseen categories are listed in ``new_categories``.
+MAX_NEW_CATEGORIES = 10
+#: Logical column types and their kinds.
+DTYPES: dict[str, ColumnKind] = {
+    "int64": "numeric",
+    "float64": "numeric",
+    "datetime": "numeric",
+    "timedelta": "numeric",
+    "bool": "categorical",
+    "string": "categorical",
+}
+_PROFILE_VERSION = 1
+
+
+def quantile_probabilities() -> list[float]:
+    """The probabilities of the quantile sketch: ``[i / 100 for i in range(101)]`` (exact same floats everywhere)."""
+    return [i / (QUANTILE_POINTS - 1) for i in range(QUANTILE_POINTS)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ColumnProfile:
+    """The profile of one column; see the module documentation for the exact definitions.
+
+    :param count: non-null values (including ``±inf``).
+    :param inf_count: ``±inf`` values, numeric columns only; excluded from the statistics.
+    :param top: categorical: the most frequent values and their counts, most frequent first. With a
+        reference, exactly the reference's categories in the reference's order (some may count 0).
+    :param other_count: categorical: non-null values not in ``top``.
+    :param distinct_count: categorical: number of distinct non-null values; ``None`` for numeric columns.
+    :param new_categories: categorical, profiled with a reference: up to 10 values absent from the
+        reference's ``top``, most frequent first.
+    """
+
+    name: str
+    kind: ColumnKind
+    dtype: str
+    count: int
+    null_count: int
+    inf_count: int = 0
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    quantiles: list[float] = field(default_factory=list)
+    hist_edges: list[float] = field(default_factory=list)
+    hist_counts: list[int] = field(default_factory=list)
+    top: dict[str, int] = field(default_factory=dict)
+    other_count: int = 0
+    distinct_count: int | None = None
+    new_categories: list[str] = field(default_factory=list)
+
+    @property
+    def null_rate(self) -> float:
+        rows = self.count + self.null_count
+        return self.null_count / rows if rows else 0.0
+
+    @property
+    def finite_count(self) -> int:
+        """Values that enter min/max/mean/std/quantiles: non-null and not ``±inf``."""
+        return self.count - self.inf_count
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (no NaN). ``top`` is a list of ``[label, count]`` pairs: order survives ``jsonb``."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "dtype": self.dtype,
+            "count": self.count,
+            "null_count": self.null_count,
+        }
+        if self.kind == "numeric":
+            data.update(
+                inf_count=self.inf_count,
+                min=_finite_or_none(self.min),
+                max=_finite_or_none(self.max),
+                mean=_finite_or_none(self.mean),
+                std=_finite_or_none(self.std),
+                quantiles=list(self.quantiles),
+                hist_edges=list(self.hist_edges),
+                hist_counts=list(self.hist_counts),
+            )
+        else:
+            data.update(
+                top=[[label, n] for label, n in self.top.items()],
+                other_count=self.other_count,
+                distinct_count=self.distinct_count,
+                new_categories=list(self.new_categories),
+            )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnProfile:
+        """Read what :meth:`to_dict` wrote; raises :class:`InputError` naming the column and the bad field."""
+        name = data.get("name")
+        if not isinstance(name, str):
+            raise InputError(f"column profile {dict(data)!r:.200} has no 'name' string; it is not a profile.")
+        try:
+            kind = data["kind"]
+            if kind not in ("numeric", "categorical"):
+                raise InputError(
+                    f"column profile '{name}': kind={kind!r} is neither 'numeric' nor 'categorical'."
+                )
+            common: dict[str, Any] = {
+                "name": name,
+                "kind": kind,
+                "dtype": str(data["dtype"]),
+                "count": int(data["count"]),
+                "null_count": int(data["null_count"]),
+            }
+            if kind == "numeric":
+                profile = cls(
+                    **common,
+                    inf_count=int(data.get("inf_count", 0)),
+                    min=_float_or_none(data.get("min")),
+                    max=_float_or_none(data.get("max")),
+                    mean=_float_or_none(data.get("mean")),
+                    std=_float_or_none(data.get("std")),
+                    quantiles=[float(v) for v in data.get("quantiles", [])],
+                    hist_edges=[float(v) for v in data.get("hist_edges", [])],
+                    hist_counts=[int(v) for v in data.get("hist_counts", [])],
+                )
+            else:
+                top = data.get("top", [])
+                pairs = top.items() if isinstance(top, Mapping) else top
+                distinct = data.get("distinct_count")
+                profile = cls(
+                    **common,
+                    top={str(label): int(n) for label, n in pairs},
+                    other_count=int(data.get("other_count", 0)),
+                    distinct_count=None if distinct is None else int(distinct),
+                    new_categories=[str(v) for v in data.get("new_categories", [])],
+                )
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                f"column profile '{name}' is malformed ({type(exc).__name__}: {exc}); recompute the profile."
+            ) from None
+        if profile.kind == "numeric" and len(profile.hist_counts) != max(len(profile.hist_edges) - 1, 1):
+            raise InputError(
+                f"column profile '{name}' has {len(profile.hist_counts)} histogram counts for "
+                f"{len(profile.hist_edges)} edges; recompute the profile."
+            )
+        return profile
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetProfile:
+    """The profile of a table: its row count and one :class:`ColumnProfile` per column, in column order."""
+
+    row_count: int
+    columns: dict[str, ColumnProfile]
+
+    @property
+    def schema(self) -> dict[str, str]:
+        """``{column name: logical dtype}``, in column order."""
+        return {name: column.dtype for name, column in self.columns.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict of a few KB per column whatever the data size (columns as a list, in order)."""
+        return {
+            "version": _PROFILE_VERSION,
+            "row_count": self.row_count,
+            "columns": [column.to_dict() for column in self.columns.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DatasetProfile:
+        if not isinstance(data, Mapping) or "columns" not in data or "row_count" not in data:
+            raise InputError(
+                f"{type(data).__name__} is not a dataset profile (no 'row_count'/'columns'); pass what "
+                "DatasetProfile.to_dict() returned."
+            )
+        version = data.get("version", _PROFILE_VERSION)
+        if version != _PROFILE_VERSION:
+            raise InputError(
+                f"dataset profile version {version!r} is not supported (expected {_PROFILE_VERSION}); "
+                "recompute the baseline profile."
+            )
+        raw = data["columns"]
+        items = list(raw.values()) if isinstance(raw, Mapping) else list(raw)
+        columns = [ColumnProfile.from_dict(item) for item in items]
+        return cls(row_count=int(data["row_count"]), columns={c.name: c for c in columns})
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else _finite_or_none(float(value))
+
+
+def _check_top_k(top_k: int) -> None:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise InputError(f"top_k={top_k!r} must be a positive integer (the number of categories kept).")
+
+
+def _reference_column(reference: DatasetProfile | None, name: str, kind: str) -> ColumnProfile | None:
+    """The reference's profile of ``name`` when it exists and has the same kind (else: bin on its own)."""
+    if reference is None:
+        return None
+    column = reference.columns.get(name)
+    return column if column is not None and column.kind == kind else None
+
+
+def _edges_from_quantiles(quantiles: Sequence[float]) -> list[float]:
+    if not quantiles:
+        return []
+    edges = sorted(set(quantiles[::HIST_STEP]))
+    return edges if len(edges) > 1 else [edges[0], edges[0]]
+
+
+def _rank(pairs: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Most frequent first, ties by label in code-point order (the same order as SQL ``COLLATE "C"``)."""
+    return sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _categorical_profile(
+    *,
+    name: str,
+    dtype: str,
+    count: int,
+    null_count: int,
+    distinct_count: int,
+    counts: Mapping[str, int],
+    reference: ColumnProfile | None,
+    top_k: int,
+) -> ColumnProfile:
+    """Assemble a categorical profile from label counts.
+
+    Without ``reference``, ``counts`` holds (at least) the ``top_k`` most frequent labels. With it, ``counts``
+    holds (at least) every reference label that occurs plus the most frequent labels outside the reference.
+    """
+    if reference is None:
+        top = dict(_rank(counts)[:top_k])
+        new: list[str] = []
+    else:
+        top = {label: int(counts.get(label, 0)) for label in reference.top}
+        outside = {label: n for label, n in counts.items() if label not in reference.top}
+        new = [label for label, _ in _rank(outside)[:MAX_NEW_CATEGORIES]]
+    return ColumnProfile(
+        name=name,
+        kind="categorical",
+        dtype=dtype,
+        count=count,
+        null_count=null_count,
+        top=top,
+        other_count=count - sum(top.values()),
+        distinct_count=distinct_count,
+        new_categories=new,
+    )
+
+
+# --------------------------------------------------------------------------------------------- pandas
+
+
+def _frame_dtype(series: pd.Series) -> str:
+    import pandas as pd
+
+    api = pd.api.types
+    dtype = series.dtype
+    if api.is_bool_dtype(dtype):
+        return "bool"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "string"
+    if api.is_integer_dtype(dtype):
+        return "int64"
+    if api.is_float_dtype(dtype):
+        return "float64"
+    if api.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if api.is_timedelta64_dtype(dtype):
+        return "timedelta"
+    if api.is_object_dtype(dtype):
+        inferred = api.infer_dtype(series, skipna=True)
+        return {
+            "boolean": "bool",
+            "integer": "int64",
+            "floating": "float64",
+            "mixed-integer-float": "float64",
+            "decimal": "float64",
+            "datetime64": "datetime",
+            "datetime": "datetime",
+            "date": "datetime",
+            "timedelta64": "timedelta",
+            "timedelta": "timedelta",
+        }.get(inferred, "string")
+    return "string"
+
+
+def _frame_numeric_values(series: pd.Series, dtype: str) -> np.ndarray:
+    """float64 values with NaN for nulls; datetimes and timedeltas as seconds (datetimes since the epoch)."""
+    import numpy as np
+    import pandas as pd
+
+    if dtype == "datetime":
+        stamps = pd.to_datetime(series, errors="coerce", utc=True)
+        seconds = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+        return np.asarray(seconds.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
+    if dtype == "timedelta":
+        seconds = pd.to_timedelta(series, errors="coerce") / pd.Timedelta(seconds=1)
+        return np.asarray(seconds.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
+    if series.dtype == object:
+        series = pd.to_numeric(series, errors="coerce")
+    return np.asarray(series.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
+
+
+def _safe_float(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _numeric_profile_from_array(
+    name: str, dtype: str, values: np.ndarray, reference: ColumnProfile | None
+) -> ColumnProfile:
+    import numpy as np
+
+    null = np.isnan(values)
+    nonnull = values[~null]
+    infinite = np.isinf(nonnull)
+    finite = nonnull[~infinite]
+    count = int(nonnull.size)
+    stats: dict[str, Any] = {}
+    quantiles: list[float] = []
+    if finite.size:
+        probs = np.asarray(quantile_probabilities())
+        sketch = np.quantile(finite, probs)
+        if not np.isfinite(sketch).all():  # b - a overflowed: halving is exact, so scale and retry
+            sketch = np.quantile(finite * 0.5, probs) * 2.0
+        quantiles = [float(v) for v in sketch]
+        with np.errstate(all="ignore"):
+            stats = {
+                "min": _safe_float(finite.min()),
+                "max": _safe_float(finite.max()),
+                "mean": _safe_float(finite.mean()),
+                "std": _safe_float(finite.std(ddof=1)) if finite.size > 1 else None,
+            }
+    edges = list(reference.hist_edges) if reference is not None else _edges_from_quantiles(quantiles)
+    if edges:
+        bins = np.searchsorted(np.asarray(edges[1:-1], dtype="float64"), nonnull, side="right")
+        hist_counts = [int(n) for n in np.bincount(bins, minlength=len(edges) - 1)]
+    else:
+        hist_counts = [count]
+    return ColumnProfile(
+        name=name,
+        kind="numeric",
+        dtype=dtype,
+        count=count,
+        null_count=int(null.sum()),
+        inf_count=int(infinite.sum()),
+        quantiles=quantiles,
+        hist_edges=edges,
+        hist_counts=hist_counts,
+        **stats,
+    )
+
+
+def _frame_label_counts(series: pd.Series, dtype: str) -> pd.Series:
+    """Counts of every distinct non-null value, indexed by its string label (values printing alike merge)."""
+    counts = series.value_counts(dropna=True, sort=False)
+    present = counts.to_numpy() > 0
+    if not present.all():  # categorical dtypes list their unused categories with 0
+        counts = counts.iloc[present]
+    if dtype == "bool":
+        labels = counts.index.map(lambda v: "True" if bool(v) else "False")
+    else:
+        labels = counts.index.astype(str)
+    counts = counts.set_axis(labels).astype("int64")
+    if counts.index.has_duplicates:
+        counts = counts.groupby(level=0, sort=False).sum()
+    return counts
+
+
+def _frame_top_candidates(counts: pd.Series, keep: int) -> dict[str, int]:
+    """The ``keep`` first labels by (count desc, label), found without sorting millions of labels."""
+    import heapq
+
+    import numpy as np
+
+    if len(counts) <= keep:
+        return {str(label): int(n) for label, n in counts.items()}
+    values = counts.to_numpy()
+    threshold = np.partition(values, len(values) - keep)[len(values) - keep]  # the keep-th largest count
+    above = counts[values > threshold]
+    tied = heapq.nsmallest(keep - len(above), counts.index[values == threshold].tolist())
+    chosen = {str(label): int(n) for label, n in above.items()}
+    chosen.update({str(label): int(threshold) for label in tied})
+    return chosen
+
+
+def _categorical_profile_from_series(
+    name: str, dtype: str, series: pd.Series, reference: ColumnProfile | None, top_k: int
+) -> ColumnProfile:
+    null_count = int(series.isna().sum())
+    counts = _frame_label_counts(series, dtype)
+    if reference is None:
+        candidates = _frame_top_candidates(counts, top_k)
+    else:
+        known = counts.index.isin(list(reference.top))
+        candidates = {str(label): int(n) for label, n in counts[known].items()}
+        candidates.update(_frame_top_candidates(counts[~known], MAX_NEW_CATEGORIES))
+    return _categorical_profile(
+        name=name,
+        dtype=dtype,
+        count=len(series) - null_count,
+        null_count=null_count,
+        distinct_count=len(counts),
+        counts=candidates,
+        reference=reference,
+        top_k=top_k,
+    )
+
+
+def profile_frame(
+    frame: pd.DataFrame, *, reference: DatasetProfile | None = None, top_k: int = 50
+) -> DatasetProfile:
+    """Profile a pandas DataFrame with one vectorised pass per column.
+
+    :param reference: bin like this profile (the baseline): numeric columns on its histogram edges,
+        categorical columns on its categories. Columns it lacks, or where the kind differs, are binned on
+        their own.
+    :param top_k: categories kept per categorical column (ignored for columns binned on a reference).
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"profile_frame() needs a pandas DataFrame, got {type(frame).__name__}.")
+    _check_top_k(top_k)
+    names = [str(c) for c in frame.columns]
+    duplicates = sorted(name for name, n in Counter(names).items() if n > 1)
+    if duplicates:
+        raise InputError(
+            f"the DataFrame has duplicate column names {duplicates[:10]}; rename them before profiling."
+        )
+    columns: dict[str, ColumnProfile] = {}
+    for position, name in enumerate(names):
+        series = frame.iloc[:, position]
+        dtype = _frame_dtype(series)
+        kind = DTYPES[dtype]
+        ref = _reference_column(reference, name, kind)
+        if kind == "numeric":
+            values = _frame_numeric_values(series, dtype)
+            columns[name] = _numeric_profile_from_array(name, dtype, values, ref)
+        else:
+            columns[name] = _categorical_profile_from_series(name, dtype, series, ref, top_k)
+    return DatasetProfile(row_count=len(frame), columns=columns)
+
+
+# ------------------------------------------------------------------------------------------------ SQL
+
+
+@dataclass(frozen=True, kw_only=True)
+class _SqlColumn:
+    name: str
+    dtype: str
+    kind: ColumnKind
+    expr: Any  # the SQL expression of the value, before NaN/inf handling
+
+
+def _sql_dtype(sql_type: Any) -> str | None:
+    """The logical dtype of a SQLAlchemy type, from the Python type it maps to; ``None`` when unknown."""
+    import sqlalchemy as sa
+
+    if isinstance(sql_type, sa.types.NullType):
+        return None
+    try:
+        python_type = sql_type.python_type
+    except (NotImplementedError, AttributeError):
+        return None
+    if issubclass(python_type, bool):
+        return "bool"
+    if issubclass(python_type, int):
+        return "int64"
+    if issubclass(python_type, float | decimal.Decimal):
+        return "float64"
+    if issubclass(python_type, datetime.datetime | datetime.date):
+        return "datetime"
+    if issubclass(python_type, datetime.timedelta):
+        return "timedelta"
+    return "string"
+
+
+def _sql_source(
+    engine: sa.Engine, selectable: Any, columns: Mapping[str, str] | None
+) -> tuple[Any, list[_SqlColumn]]:
+    """The FROM clause and the profiled columns with their logical dtypes."""
+    import sqlalchemy as sa
+
+    if isinstance(selectable, str):
+        schema, table_name = split_table_name(selectable)
+        selectable = sa.table(table_name, schema=schema)
+    if isinstance(selectable, sa.sql.expression.SelectBase):  # select(), text().columns(), union()
+        selectable = selectable.subquery("profiled")
+    if not isinstance(selectable, sa.FromClause):
+        raise InputError(
+            f"selectable={selectable!r:.100} is not a table or subquery; pass sa.table('name', schema=...), "
+            "a sa.Table, or a select(...).subquery()."
+        )
+    is_table = isinstance(selectable, sa.TableClause)
+    if columns is not None:
+        unknown = {name: dtype for name, dtype in columns.items() if dtype not in DTYPES}
+        if unknown:
+            raise InputError(
+                f"columns={unknown!r} names unknown dtypes; use one of {', '.join(DTYPES)} per column."
+            )
+        if is_table:
+            table = cast("sa.TableClause", selectable)
+            selectable = sa.table(table.name, *(sa.column(name) for name in columns), schema=table.schema)
+        missing = [name for name in columns if name not in selectable.c]
+        if missing:
+            raise InputError(
+                f"columns {missing[:10]} are not in {selectable!s:.100}; its columns are "
+                f"{[c.name for c in selectable.c][:20]}."
+            )
+        specs = [
+            _SqlColumn(name=name, dtype=dtype, kind=DTYPES[dtype], expr=selectable.c[name])
+            for name, dtype in columns.items()
+        ]
+        return selectable, specs
+
+    typed = [(c.name, _sql_dtype(c.type)) for c in selectable.c]
+    if is_table and (not typed or any(dtype is None for _, dtype in typed)):
+        table = cast("sa.TableClause", selectable)
+        inspector = sa.inspect(engine)
+        if not inspector.has_table(table.name, schema=table.schema):
+            where = f" in schema '{table.schema}'" if table.schema else ""
+            raise InputError(f"table '{table.name}'{where} does not exist on {engine.url!r}.")
+        reflected = {c["name"]: c["type"] for c in inspector.get_columns(table.name, schema=table.schema)}
+        wanted = [name for name, _ in typed] or list(reflected)
+        missing = [name for name in wanted if name not in reflected]
+        if missing:
+            raise InputError(
+                f"columns {missing[:10]} are not in table '{table.name}'; it has {list(reflected)[:20]}."
+            )
+        selectable = sa.table(
+            table.name, *(sa.column(name, reflected[name]) for name in wanted), schema=table.schema
+        )
+        typed = [(name, _sql_dtype(reflected[name])) for name in wanted]
+    if not typed:
+        raise InputError(
+            f"the columns of {selectable!s:.100} are unknown (a text query?); pass columns={{name: dtype}} "
+            f"with dtypes among {', '.join(DTYPES)}."
+        )
+    untyped = [name for name, dtype in typed if dtype is None]
+    if untyped:
+        raise InputError(
+            f"the types of columns {untyped[:10]} are unknown; pass columns={{name: dtype}} with dtypes "
+            f"among {', '.join(DTYPES)}."
+        )
+    specs = [
+        _SqlColumn(name=name, dtype=str(dtype), kind=DTYPES[str(dtype)], expr=selectable.c[name])
+        for name, dtype in typed
+    ]
+    return selectable, specs
+
+
+def _sql_epoch_seconds(column: Any, dialect: str) -> Any:
+    """Seconds since 1970-01-01 of a datetime (UTC for naive values) or the seconds of an interval."""
+    import sqlalchemy as sa
+
+    if dialect == "sqlite":  # stored as text; %s drops the fraction, %f - %S keeps milliseconds
+        whole = sa.cast(sa.func.strftime("%s", column), sa.Integer())
+        fraction: Any = sa.cast(sa.func.strftime("%f", column), sa.Double()) - sa.cast(
+            sa.func.strftime("%S", column), sa.Integer()
+        )
+        return whole + sa.func.round(fraction, 3)
+    return sa.extract("epoch", column)
+
+
+def _interpolate_like_numpy(ordered: Mapping[int, float], n: int, probs: Sequence[float]) -> list[float]:
+    """numpy's ``quantile(method="linear")`` from the order statistics at the ranks it needs (0-based)."""
+    import numpy as np
+
+    virtual = (n - 1) * np.asarray(probs, dtype="float64")
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = n - 1
+    following[above] = n - 1
+    gamma = virtual - np.where(above, -1.0, previous)  # numpy indexes the last value as -1 here
+    a = np.asarray([ordered[int(i)] for i in previous], dtype="float64")
+    b = np.asarray([ordered[int(i)] for i in following], dtype="float64")
+    diff = b - a
+    result = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5)
+    return [float(v) for v in result]
+
+
+def _needed_ranks(n: int, probs: Sequence[float]) -> list[int]:
+    import numpy as np
+
+    virtual = (n - 1) * np.asarray(probs, dtype="float64")
+    previous = np.minimum(np.floor(virtual), n - 1).astype(int)
+    following = np.minimum(previous + 1, n - 1)
+    return sorted({int(i) for i in np.concatenate([previous, following])})
+
+
+def profile_sql(
+    engine: sa.Engine,
+    selectable: Any,
+    *,
+    reference: DatasetProfile | None = None,
+    top_k: int = 50,
+    columns: dict[str, str] | None = None,
+) -> DatasetProfile:
+    """Profile a table or query inside the database: only aggregates travel to the client.
+
+    The result equals :func:`profile_frame` of the same rows. Queries (SQLAlchemy Core, identifiers always
+    quoted by SQLAlchemy):
+
+    1. one pass for every column: ``count(*)``, ``count(col)``, ``min``, ``max``, ``avg``, the count of
+       ``±inf``, ``count(DISTINCT col)``;
+    2. quantiles: on PostgreSQL ``percentile_cont(ARRAY[p...]) WITHIN GROUP (ORDER BY col)`` (one pass for
+       every numeric column); elsewhere (SQLite has no percentile) the exact order statistics that numpy's
+       linear method interpolates, found with ``row_number() OVER (ORDER BY col)`` (at most 202 rows per
+       column are fetched) and interpolated in Python exactly as numpy does (bit-identical). Both are the
+       same definition (index ``(n - 1) * p``, linear interpolation); PostgreSQL computes
+       ``a + t·(b − a)`` where numpy uses ``b − (1 − t)·(b − a)`` for ``t >= 0.5``, so its quantiles can
+       differ from numpy's in the last bit (an interpolated edge stays between the same two order statistics,
+       so in practice every value falls in the same histogram bin);
+    3. one pass for every numeric column: ``sum((x - mean)^2)`` with the mean of pass 1 (the two-pass
+       sample variance: exact where ``avg(x*x) - avg(x)^2`` cancels catastrophically, and portable: SQLite
+       has no ``stddev``) and the histogram as ``sum(CASE WHEN edge_i <= x AND x < edge_i+1 ...)``;
+    4. per categorical column ``GROUP BY col ORDER BY count(*) DESC, col LIMIT top_k`` (ties in code-point
+       order: ``COLLATE "C"`` on PostgreSQL, SQLite's default ``BINARY``), or with a reference the counts of
+       its categories (``WHERE col IN (...)``) and the 10 most frequent others.
+
+    NaN in PostgreSQL float columns is a null, as in pandas. Datetimes are supported on PostgreSQL
+    (``extract(epoch ...)``) and SQLite (``strftime``, to the millisecond). A text query's columns are
+    unknown: pass ``columns=``.
+
+    :param selectable: ``sa.table("name", schema=...)`` (columns and types are reflected when it lists
+        none or lists them untyped), a ``sa.Table``, a ``select(...)`` or a subquery with typed columns, or
+        a ``"schema.table"`` string.
+    :param columns: ``{column: dtype}`` to profile only these columns with these logical dtypes (one of
+        ``int64``, ``float64``, ``datetime``, ``timedelta``, ``bool``, ``string``); needed for untyped
+        subqueries.
+    """
+    import sqlalchemy as sa
+
+    _check_top_k(top_k)
+    source, specs = _sql_source(engine, selectable, columns)
+    dialect = engine.dialect.name
+    double: Any = sa.Double()
+    inf = sa.literal(math.inf, double)
+    minus_inf = sa.literal(-math.inf, double)
+
+    # The profiled values, prepared once: v<i> the value (NULL for null and NaN), f<i> the finite value.
+    prepared_columns: list[Any] = []
+    for i, spec in enumerate(specs):
+        if spec.kind == "numeric":
+            raw = (
+                _sql_epoch_seconds(spec.expr, dialect)
+                if spec.dtype in ("datetime", "timedelta")
+                else spec.expr
+            )
+            value: Any = sa.cast(raw, double)
+            if spec.dtype == "float64" and dialect == "postgresql":
+                value = sa.func.nullif(value, sa.literal(math.nan, double))
+            prepared_columns.append(value.label(f"v{i}"))
+        elif spec.dtype == "string" and not isinstance(spec.expr.type, sa.String | sa.Enum):
+            prepared_columns.append(sa.cast(spec.expr, sa.String()).label(f"v{i}"))
+        else:
+            prepared_columns.append(spec.expr.label(f"v{i}"))
+    if not prepared_columns:
+        prepared_columns.append(sa.literal(1).label("one"))
+    prepared = sa.select(*prepared_columns).select_from(source).subquery("profiled_values")
+
+    def value_of(i: int) -> Any:
+        return prepared.c[f"v{i}"]
+
+    def finite_of(i: int) -> Any:
+        if specs[i].dtype != "float64":
+            return value_of(i)
+        v = value_of(i)
+        return sa.case((sa.or_(v == inf, v == minus_inf), sa.null()), else_=v)
+
+    probs = quantile_probabilities()
+    results: dict[int, dict[str, Any]] = {i: {} for i in range(len(specs))}
+    with engine.connect() as conn:
+        # 1. counts and moments
+        aggregates: list[Any] = [sa.func.count().label("row_count")]
+        for i, spec in enumerate(specs):
+            v = value_of(i)
+            aggregates.append(sa.func.count(v).label(f"count{i}"))
+            if spec.kind == "numeric":
+                f = finite_of(i)
+                if spec.dtype == "float64":
+                    is_inf = sa.or_(v == inf, v == minus_inf)
+                    aggregates.append(sa.func.sum(sa.case((is_inf, 1), else_=0)).label(f"inf{i}"))
+                aggregates += [
+                    sa.func.min(f).label(f"min{i}"),
+                    sa.func.max(f).label(f"max{i}"),
+                    sa.func.avg(f).label(f"mean{i}"),
+                ]
+            else:
+                aggregates.append(sa.func.count(sa.distinct(v)).label(f"distinct{i}"))
+        first = conn.execute(sa.select(*aggregates).select_from(prepared)).one()._mapping
+        row_count = int(first["row_count"])
+        for i, spec in enumerate(specs):
+            result = results[i]
+            result["count"] = int(first[f"count{i}"] or 0)
+            if spec.kind == "numeric":
+                result["inf_count"] = int(first.get(f"inf{i}") or 0)
+                result["finite"] = result["count"] - result["inf_count"]
+                for key in ("min", "max", "mean"):
+                    raw_value = first[f"{key}{i}"]
+                    result[key] = None if raw_value is None else _safe_float(raw_value)
+                result["quantiles"] = []
+            else:
+                result["distinct"] = int(first[f"distinct{i}"] or 0)
+
+        numeric = [i for i, spec in enumerate(specs) if spec.kind == "numeric" and results[i]["finite"] > 0]
+
+        # 2. quantiles
+        if numeric and dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            array = sa.literal(probs, postgresql.ARRAY(double))
+            sketches = [
+                sa.func.percentile_cont(array).within_group(finite_of(i)).label(f"q{i}") for i in numeric
+            ]
+            row = conn.execute(sa.select(*sketches).select_from(prepared)).one()._mapping
+            for i in numeric:
+                results[i]["quantiles"] = [float(v) for v in row[f"q{i}"]]
+        else:
+            for i in numeric:
+                n = results[i]["finite"]
+                f = finite_of(i)
+                ranked = (
+                    sa.select(f.label("value"), sa.func.row_number().over(order_by=f).label("rank"))
+                    .select_from(prepared)
+                    .where(f.is_not(None))
+                    .subquery("ranked")
+                )
+                ranks = _needed_ranks(n, probs)
+                query = sa.select(ranked.c.rank, ranked.c.value).where(
+                    ranked.c.rank.in_([r + 1 for r in ranks])
+                )
+                ordered = {int(rank) - 1: float(value) for rank, value in conn.execute(query)}
+                results[i]["quantiles"] = _interpolate_like_numpy(ordered, n, probs)
+
+        # 3. sum of squared deviations and histograms
+        second: list[Any] = []
+        for i, spec in enumerate(specs):
+            if spec.kind != "numeric":
+                continue
+            result = results[i]
+            ref = _reference_column(reference, spec.name, "numeric")
+            edges = list(ref.hist_edges) if ref is not None else _edges_from_quantiles(result["quantiles"])
+            result["edges"] = edges
+            v = value_of(i)
+            if result["finite"] > 1 and result["mean"] is not None:
+                deviation = finite_of(i) - sa.literal(result["mean"], double)
+                second.append(sa.func.sum(deviation * deviation).label(f"ss{i}"))
+            inner = edges[1:-1]
+            for b in range(len(edges) - 1):
+                conditions = []
+                if b > 0:
+                    conditions.append(v >= sa.literal(inner[b - 1], double))
+                if b < len(inner):
+                    conditions.append(v < sa.literal(inner[b], double))
+                condition = sa.and_(*conditions) if conditions else v.is_not(None)
+                second.append(sa.func.sum(sa.case((condition, 1), else_=0)).label(f"h{i}_{b}"))
+        third: Any = conn.execute(sa.select(*second).select_from(prepared)).one()._mapping if second else {}
+        for i, spec in enumerate(specs):
+            if spec.kind != "numeric":
+                continue
+            result = results[i]
+            ss = third.get(f"ss{i}")
+            result["std"] = (
+                None if ss is None else _safe_float(math.sqrt(max(float(ss), 0.0) / (result["finite"] - 1)))
+            )
+            edges = result["edges"]
+            result["hist_counts"] = (
+                [int(third.get(f"h{i}_{b}") or 0) for b in range(len(edges) - 1)]
+                if edges
+                else [result["count"]]
+            )
+
+        # 4. categories
+        columns_out: dict[str, ColumnProfile] = {}
+        for i, spec in enumerate(specs):
+            result = results[i]
+            if spec.kind == "numeric":
+                columns_out[spec.name] = ColumnProfile(
+                    name=spec.name,
+                    kind="numeric",
+                    dtype=spec.dtype,
+                    count=result["count"],
+                    null_count=row_count - result["count"],
+                    inf_count=result["inf_count"],
+                    min=result["min"],
+                    max=result["max"],
+                    mean=result["mean"],
+                    std=result["std"],
+                    quantiles=result["quantiles"],
+                    hist_edges=result["edges"],
+                    hist_counts=result["hist_counts"],
+                )
+                continue
+            ref = _reference_column(reference, spec.name, "categorical")
+            counts = _sql_label_counts(conn, prepared, value_of(i), spec.dtype, dialect, ref, top_k)
+            columns_out[spec.name] = _categorical_profile(
+                name=spec.name,
+                dtype=spec.dtype,
+                count=result["count"],
+                null_count=row_count - result["count"],
+                distinct_count=result["distinct"],
+                counts=counts,
+                reference=ref,
+                top_k=top_k,
+            )
+    return DatasetProfile(row_count=row_count, columns=columns_out)
+
+
+def _sql_label(value: Any, dtype: str) -> str:
+    if dtype == "bool" and value in (0, 1):
+        return "True" if value else "False"
+    return str(value)
+
+
+def _sql_label_counts(
+    conn: Any,
+    prepared: Any,
+    value: Any,
+    dtype: str,
+    dialect: str,
+    reference: ColumnProfile | None,
+    top_k: int,
+) -> dict[str, int]:
+    """Label counts for :func:`_categorical_profile`: the top ones, or the reference's and the top others."""
+    import sqlalchemy as sa
+
+    n = sa.func.count().label("n")
+    ordered = sa.collate(value, "C") if dialect == "postgresql" and dtype == "string" else value
+
+    def grouped(*where: Any, limit: int | None) -> dict[str, int]:
+        query = (
+            sa.select(value.label("value"), n)
+            .select_from(prepared)
+            .where(value.is_not(None), *where)
+            .group_by(value)
+            .order_by(n.desc(), ordered)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        counts: dict[str, int] = {}
+        for label, count in conn.execute(query):
+            key = _sql_label(label, dtype)
+            counts[key] = counts.get(key, 0) + int(count)
+        return counts
+
+    if dtype == "bool":  # at most two groups: fetch them all, label in Python
+        return grouped(limit=None)
+    if reference is None:
+        return grouped(limit=top_k)
+    labels = list(reference.top)
+    counts = grouped(value.in_(labels), limit=None) if labels else {}
+    counts.update(grouped(value.not_in(labels), limit=MAX_NEW_CATEGORIES))
+    return counts
+
+
+# ------------------------------------------------------------------------------------------- baselines
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    import numpy as np
+
+    present = [v for v in values if v is not None]
+    return float(np.median(present)) if present else None
+
+
+def _median_int(values: Sequence[int]) -> int:
+    import numpy as np
+
+    return int(round(float(np.median(values)))) if values else 0
+
+
+def _cdf(quantiles: np.ndarray, probs: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Right-continuous piecewise-linear CDF through the points (quantiles[i], probs[i])."""
+    import numpy as np
+
+    idx = np.searchsorted(quantiles, x, side="right")  # knots <= x
+    inner = (idx > 0) & (idx < len(quantiles))
+    out = np.where(idx >= len(quantiles), 1.0, 0.0)
+    j = idx[inner]
+    lo, hi = quantiles[j - 1], quantiles[j]
+    out[inner] = probs[j - 1] + (x[inner] - lo) / (hi - lo) * (probs[j] - probs[j - 1])
+    return out
+
+
+def _apportion(fractions: Sequence[float], total: int) -> list[int]:
+    """Integers proportional to ``fractions`` summing to ``total`` (largest remainder)."""
+    import numpy as np
+
+    weights = np.clip(np.asarray(fractions, dtype="float64"), 0.0, None)
+    if total <= 0 or not len(weights):
+        return [0] * len(weights)
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    exact = weights / weights.sum() * total
+    counts = np.floor(exact).astype("int64")
+    remainder = total - int(counts.sum())
+    if remainder > 0:
+        counts[np.argsort(-(exact - counts), kind="stable")[:remainder]] += 1
+    return [int(c) for c in counts]
+
+
+def _median_numeric(columns: Sequence[ColumnProfile]) -> ColumnProfile:
+    import numpy as np
+
+    last = columns[-1]
+    count = _median_int([c.count for c in columns])
+    sketches = [c.quantiles for c in columns if c.quantiles]
+    lengths = {len(q) for q in sketches}
+    if len(lengths) > 1:
+        raise InputError(
+            f"column '{last.name}': the profiles have quantile sketches of different lengths {sorted(lengths)}; "
+            "recompute them with the same version."
+        )
+    quantiles = [float(v) for v in np.median(np.asarray(sketches), axis=0)] if sketches else []
+    edges = list(last.hist_edges)
+    if not edges:
+        hist_counts = [count]
+    elif quantiles:
+        q = np.maximum.accumulate(np.asarray(quantiles))  # guard against rounding: keep it non-decreasing
+        p = np.linspace(0.0, 1.0, len(q))
+        inner = _cdf(q, p, np.asarray(edges[1:-1], dtype="float64"))
+        cumulative = np.concatenate([[0.0], inner, [1.0]])
+        hist_counts = _apportion(np.diff(cumulative).tolist(), count)
+    else:
+        hist_counts = _apportion([float(n) for n in last.hist_counts], count)
+    return ColumnProfile(
+        name=last.name,
+        kind="numeric",
+        dtype=last.dtype,
+        count=count,
+        null_count=_median_int([c.null_count for c in columns]),
+        inf_count=_median_int([c.inf_count for c in columns]),
+        min=_median([c.min for c in columns]),
+        max=_median([c.max for c in columns]),
+        mean=_median([c.mean for c in columns]),
+        std=_median([c.std for c in columns]),
+        quantiles=quantiles,
+        hist_edges=edges,
+        hist_counts=hist_counts,
+    )
+
+
+def _median_categorical(columns: Sequence[ColumnProfile], top_k: int) -> ColumnProfile:
+    import numpy as np
+
+    last = columns[-1]
+    labels: dict[str, None] = {}
+    for column in columns:
+        labels.update(dict.fromkeys(column.top))
+    medians = {
+        label: int(round(float(np.median([column.top.get(label, 0) for column in columns]))))
+        for label in labels
+    }
+    top = dict(_rank({label: n for label, n in medians.items() if n > 0})[:top_k])
+    count = _median_int([c.count for c in columns])
+    distinct = [c.distinct_count for c in columns if c.distinct_count is not None]
+    return ColumnProfile(
+        name=last.name,
+        kind="categorical",
+        dtype=last.dtype,
+        count=count,
+        null_count=_median_int([c.null_count for c in columns]),
+        top=top,
+        other_count=max(count - sum(top.values()), 0),
+        distinct_count=_median_int(distinct) if distinct else None,
+    )
+
+
+def median_profile(profiles: Sequence[DatasetProfile], *, top_k: int = 50) -> DatasetProfile:
+    """The element-wise median of several profiles: the baseline of a ``rolling:N`` comparison.
+
+    * ``row_count``, and per column ``count``, ``null_count``, ``inf_count``, ``min``, ``max``, ``mean``,
+      ``std``: the median over the profiles that have the column (``None`` values skipped; counts rounded
+      to integers, half to even).
+    * ``quantiles``: the element-wise median of the sketches — again a non-decreasing quantile function.
+    * histogram: the edges of the LAST profile (the most recent), and counts from the median quantile
+      function: the share of bin ``[e_i, e_i+1)`` is ``F(e_i+1) - F(e_i)`` where ``F`` is the piecewise-linear
+      CDF through ``(quantiles[j], j / 100)`` (open-ended first and last bins), scaled to the median
+      ``count`` with largest-remainder rounding so that the counts sum to it.
+    * categorical: the union of the profiles' categories, the median count of each (0 in a profile that
+      lacks it), categories with a median of 0 dropped, re-ranked and ``top_k`` kept; ``other_count`` is
+      the median ``count`` minus the kept counts (at least 0).
+
+    A column takes the kind and dtype of its last profile; profiles where it has another kind (a type
+    change) are left out for that column. Columns are in the order of the last profile, then any others.
+    """
+    _check_top_k(top_k)
+    profiles = list(profiles)
+    if not profiles:
+        raise InputError("median_profile() needs at least one profile; the rolling baseline window is empty.")
+    for position, profile in enumerate(profiles):
+        if not isinstance(profile, DatasetProfile):
+            raise InputError(
+                f"profiles[{position}] is a {type(profile).__name__}, not a DatasetProfile; load stored "
+                "profiles with DatasetProfile.from_dict()."
+            )
+    names: dict[str, None] = {}
+    for profile in reversed(profiles):
+        names.update(dict.fromkeys(profile.columns))
+    ordered = list(profiles[-1].columns) + [name for name in names if name not in profiles[-1].columns]
+    columns: dict[str, ColumnProfile] = {}
+    for name in ordered:
+        present = [p.columns[name] for p in profiles if name in p.columns]
+        kind = present[-1].kind
+        same_kind = [c for c in present if c.kind == kind]
+        if kind == "numeric":
+            columns[name] = _median_numeric(same_kind)
+        else:
+            columns[name] = _median_categorical(same_kind, top_k)
+    return DatasetProfile(row_count=_median_int([p.row_count for p in profiles]), columns=columns)

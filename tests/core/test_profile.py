@@ -1,0 +1,560 @@
+"""Data profiles: pandas and in-database (SQLite, PostgreSQL) give equal profiles. Pure, no Airflow."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from airflow_mlops.core.profile import (
+    MAX_NEW_CATEGORIES,
+    ColumnProfile,
+    DatasetProfile,
+    median_profile,
+    profile_frame,
+    profile_sql,
+    quantile_probabilities,
+)
+from airflow_mlops.exceptions import InputError
+
+PROBS = np.asarray(quantile_probabilities())
+
+
+def only(frame: pd.DataFrame, name: str = "x", **kwargs) -> ColumnProfile:  # type: ignore[no-untyped-def]
+    return profile_frame(frame, **kwargs).columns[name]
+
+
+def round_trip(profile: DatasetProfile) -> DatasetProfile:
+    return DatasetProfile.from_dict(json.loads(json.dumps(profile.to_dict(), allow_nan=False)))
+
+
+# ------------------------------------------------------------------------------------ pandas profile
+
+
+def test_numeric_profile_matches_numpy() -> None:
+    rng = np.random.default_rng(1)
+    values = rng.normal(10, 3, 5000)
+    values[:50] = np.nan
+    values[50:53] = [np.inf, -np.inf, np.inf]
+    column = only(pd.DataFrame({"x": values}))
+    finite = values[np.isfinite(values)]
+    assert (column.kind, column.dtype) == ("numeric", "float64")
+    assert (column.count, column.null_count, column.inf_count) == (4950, 50, 3)
+    assert column.null_rate == pytest.approx(0.01)
+    assert column.quantiles == [float(v) for v in np.quantile(finite, PROBS)]
+    assert column.min == finite.min()
+    assert column.max == finite.max()
+    assert column.mean == pytest.approx(finite.mean(), rel=1e-12)
+    assert column.std == pytest.approx(finite.std(ddof=1), rel=1e-12)  # sample std
+    assert column.hist_edges == sorted(set(column.quantiles[::5]))
+    assert len(column.hist_edges) == 21
+    assert sum(column.hist_counts) == column.count  # the infinities sit in the open-ended end bins
+    inner = np.histogram(finite, bins=column.hist_edges)[0]
+    assert column.hist_counts[1:-1] == list(inner[1:-1])
+    assert column.hist_counts[0] == inner[0] + 1  # -inf
+    assert column.hist_counts[-1] == inner[-1] + 2  # +inf twice
+
+
+def test_constant_all_null_single_row_and_empty_columns() -> None:
+    constant = only(pd.DataFrame({"x": [4.0] * 7}))
+    assert constant.hist_edges == [4.0, 4.0]
+    assert constant.hist_counts == [7]
+    assert (constant.min, constant.max, constant.std) == (4.0, 4.0, 0.0)
+    assert constant.quantiles == [4.0] * 101
+
+    all_null = only(pd.DataFrame({"x": [np.nan] * 5}))
+    assert (all_null.count, all_null.null_count, all_null.null_rate) == (0, 5, 1.0)
+    assert all_null.quantiles == [] and all_null.hist_edges == [] and all_null.hist_counts == [0]
+    assert all_null.mean is None and all_null.std is None
+
+    single = only(pd.DataFrame({"x": [2.5]}))
+    assert (single.count, single.min, single.max, single.mean, single.std) == (1, 2.5, 2.5, 2.5, None)
+    assert single.hist_counts == [1]
+
+    only_inf = only(pd.DataFrame({"x": [np.inf, -np.inf]}))
+    assert (only_inf.count, only_inf.inf_count, only_inf.quantiles, only_inf.hist_counts) == (2, 2, [], [2])
+
+    empty = profile_frame(
+        pd.DataFrame({"x": pd.Series([], dtype="float64"), "c": pd.Series([], dtype="str")})
+    )
+    assert empty.row_count == 0
+    assert empty.columns["x"].count == 0 and empty.columns["x"].null_rate == 0.0
+    assert empty.columns["c"].top == {} and empty.columns["c"].distinct_count == 0
+    assert profile_frame(pd.DataFrame()).columns == {}
+
+
+def test_categorical_profile_counts_top_other_and_distinct() -> None:
+    values = ["b"] * 5 + ["a"] * 5 + ["c"] * 3 + ["d"] * 2 + [None, np.nan]
+    column = only(pd.DataFrame({"x": values}), top_k=2)
+    assert (column.kind, column.dtype) == ("categorical", "string")
+    assert list(column.top.items()) == [("a", 5), ("b", 5)]  # ties by label
+    assert (column.count, column.null_count, column.other_count, column.distinct_count) == (15, 2, 5, 4)
+    assert column.quantiles == [] and column.mean is None
+
+
+def test_bool_category_datetime_and_object_dtypes() -> None:
+    frame = pd.DataFrame(
+        {
+            "flag": [True, False, True, True],
+            "maybe": pd.array([True, None, False, True], dtype="boolean"),
+            "grade": pd.Categorical(["x", "y", "x", None], categories=["x", "y", "unused"]),
+            "when": pd.to_datetime(
+                ["1970-01-01 00:00:10", "2024-01-01", None, "1969-12-31 23:59:59.5"], format="ISO8601"
+            ),
+            "aware": pd.to_datetime(["2024-01-01 01:00"] * 4).tz_localize("Europe/Paris"),
+            "ints": pd.array([1, None, 3, 4], dtype="Int64"),
+            "numbers_as_objects": pd.Series([1, 2.5, None, 4], dtype="object"),
+            "wait": pd.to_timedelta(["1s", "2min", None, "0s"]),
+        }
+    )
+    profile = profile_frame(frame)
+    assert profile.schema == {
+        "flag": "bool",
+        "maybe": "bool",
+        "grade": "string",
+        "when": "datetime",
+        "aware": "datetime",
+        "ints": "int64",
+        "numbers_as_objects": "float64",
+        "wait": "timedelta",
+    }
+    assert profile.columns["flag"].top == {"True": 3, "False": 1}
+    assert profile.columns["maybe"].top == {"True": 2, "False": 1}
+    assert profile.columns["grade"].top == {"x": 2, "y": 1}  # the unused category is not a value
+    assert profile.columns["grade"].distinct_count == 2
+    when = profile.columns["when"]
+    assert (when.min, when.max, when.count) == (-0.5, 1704067200.0, 3)
+    assert profile.columns["aware"].min == 1704067200.0  # 01:00 in Paris is midnight UTC
+    assert profile.columns["ints"].quantiles[0] == 1.0 and profile.columns["ints"].null_count == 1
+    assert profile.columns["wait"].max == 120.0
+
+
+def test_unicode_and_space_column_names_round_trip_through_json() -> None:
+    frame = pd.DataFrame(
+        {
+            "prix unitaire (€)": [1.5, 2.5, np.nan, np.inf],
+            "名前": ["太郎", "花子", None, "太郎"],
+            'quote " and \\ backslash': [1, 2, 3, 4],
+            "": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    profile = profile_frame(frame)
+    assert list(profile.columns) == list(frame.columns)
+    restored = round_trip(profile)
+    assert restored == profile
+    assert list(restored.columns) == list(frame.columns)
+    assert restored.columns["名前"].top == {"太郎": 2, "花子": 1}
+
+
+def test_to_dict_is_nan_free_and_keeps_category_order() -> None:
+    profile = profile_frame(pd.DataFrame({"x": [np.nan, np.nan], "c": ["z", "z"]}))
+    data = profile.to_dict()
+    json.dumps(data, allow_nan=False)
+    assert data["columns"][0]["mean"] is None
+    assert data["columns"][1]["top"] == [["z", 2]]  # a list of pairs: jsonb would reorder an object
+
+
+def test_json_of_a_million_row_profile_is_small() -> None:
+    rng = np.random.default_rng(5)
+    n = 1_000_000
+    frame = pd.DataFrame({f"x{i}": rng.normal(i, 1, n) for i in range(6)})
+    frame["small_int"] = rng.integers(0, 100, n)
+    frame["level"] = pd.Series(rng.choice(["low", "mid", "high"], n), dtype="str")
+    frame["flag"] = rng.random(n) < 0.2
+    frame["user"] = pd.Series([f"user-{i:07d}" for i in range(n)], dtype="str")
+    size = len(json.dumps(profile_frame(frame).to_dict(), allow_nan=False))
+    small = len(json.dumps(profile_frame(frame.head(1000)).to_dict(), allow_nan=False))
+    assert size < 25_000, size  # ~2 KB per numeric column (101 quantiles + ≤ 21 edges)
+    assert size < small * 1.3
+
+
+def test_huge_cardinality_keeps_only_top_k() -> None:
+    n = 1_000_000
+    labels = pd.Series([f"id-{i}" for i in range(n)], dtype="str")
+    labels.iloc[-3:] = "id-hot"
+    column = only(pd.DataFrame({"x": labels}))
+    assert column.distinct_count == n - 2
+    assert len(column.top) == 50
+    assert list(column.top.items())[0] == ("id-hot", 3)
+    assert list(column.top)[1:] == sorted(labels.iloc[:-3])[:49]  # ties in code-point order
+    assert column.other_count == n - sum(column.top.values())
+
+
+def test_reference_binning_uses_the_reference_edges_and_categories() -> None:
+    rng = np.random.default_rng(2)
+    baseline = profile_frame(
+        pd.DataFrame(
+            {"x": rng.normal(0, 1, 1000), "c": rng.choice(["red", "white", "rosé"], 1000, p=[0.5, 0.3, 0.2])}
+        )
+    )
+    current_frame = pd.DataFrame(
+        {
+            "x": np.concatenate([rng.normal(5, 1, 500), [-100.0, np.inf, np.nan]]),
+            "c": ["red"] * 200 + ["orange"] * 150 + ["blue"] * 100 + ["green"] * 53,
+        }
+    )
+    current = profile_frame(current_frame, reference=baseline)
+    x, c = current.columns["x"], current.columns["c"]
+    assert x.hist_edges == baseline.columns["x"].hist_edges
+    assert sum(x.hist_counts) == x.count == 502
+    assert x.hist_counts[0] == 1  # -100 below the first edge
+    assert x.hist_counts[-1] > 450  # everything far above the last edge, and +inf
+    assert x.quantiles == [
+        float(v) for v in np.quantile(current_frame["x"].dropna()[:-1], PROBS)
+    ]  # own sketch
+    assert list(c.top) == list(baseline.columns["c"].top)  # the reference's categories, in its order
+    assert c.top == {"red": 200, "white": 0, "rosé": 0}
+    assert c.other_count == 303
+    assert c.new_categories == ["orange", "blue", "green"]
+    assert c.distinct_count == 4
+
+
+def test_new_categories_are_capped_and_ranked() -> None:
+    baseline = profile_frame(pd.DataFrame({"c": ["a"] * 3}))
+    values = [f"n{i:02d}" for i in range(30) for _ in range(i % 4 + 1)]
+    column = only(pd.DataFrame({"c": values}), "c", reference=baseline)
+    assert len(column.new_categories) == MAX_NEW_CATEGORIES
+    assert column.new_categories[:3] == ["n03", "n07", "n11"]  # 4 each, then by label
+    assert column.top == {"a": 0} and column.other_count == len(values)
+
+
+def test_a_column_whose_kind_changed_is_binned_on_its_own() -> None:
+    baseline = profile_frame(pd.DataFrame({"x": ["1", "2"]}))
+    column = only(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), reference=baseline)
+    assert column.kind == "numeric" and column.hist_edges == sorted(set(column.quantiles[::5]))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: profile_frame([1, 2]), "needs a pandas DataFrame"),
+        (
+            lambda: profile_frame(pd.DataFrame([[1, 2]], columns=["a", "a"])),
+            r"duplicate column names \['a'\]",
+        ),
+        (lambda: profile_frame(pd.DataFrame({"a": [1]}), top_k=0), "top_k=0"),
+        (lambda: DatasetProfile.from_dict({"columns": []}), "not a dataset profile"),
+        (lambda: DatasetProfile.from_dict({"version": 99, "row_count": 1, "columns": []}), "version 99"),
+        (
+            lambda: DatasetProfile.from_dict({"row_count": 1, "columns": [{"name": "a", "kind": "vector"}]}),
+            "column profile 'a': kind='vector'",
+        ),
+        (
+            lambda: DatasetProfile.from_dict({"row_count": 1, "columns": [{"name": "a", "kind": "numeric"}]}),
+            "column profile 'a' is malformed",
+        ),
+        (lambda: median_profile([]), "at least one profile"),
+    ],
+)
+def test_bad_input_is_reported_with_the_input_named(call, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+labels = st.one_of(st.none(), st.sampled_from(["a", "b", "é", "名", " "]), st.text(max_size=4))
+numbers = st.one_of(
+    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    st.sampled_from([float("nan"), float("inf"), float("-inf"), 0.0]),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(numbers, labels, st.integers(-5, 5)), max_size=80), st.integers(1, 5))
+def test_profile_invariants_hold_on_any_frame(rows, top_k: int) -> None:
+    frame = pd.DataFrame(
+        {
+            "x": pd.Series([r[0] for r in rows], dtype="float64"),
+            "c": pd.Series([r[1] for r in rows], dtype="object"),
+            "i": pd.Series([r[2] for r in rows], dtype="int64"),
+        }
+    )
+    profile = profile_frame(frame, top_k=top_k)
+    assert round_trip(profile) == profile
+    for column in profile.columns.values():
+        assert column.count + column.null_count == len(frame)
+        if column.kind == "numeric":
+            assert sum(column.hist_counts) == column.count
+            assert len(column.quantiles) in (0, 101)
+            assert column.quantiles == sorted(column.quantiles)
+            assert len(column.hist_edges) <= 21
+        else:
+            assert len(column.top) <= top_k
+            assert sum(column.top.values()) + column.other_count == column.count
+    again = profile_frame(frame, reference=profile)
+    assert again.columns["x"].hist_counts == profile.columns["x"].hist_counts
+    assert again.columns["c"].top == profile.columns["c"].top
+
+
+# --------------------------------------------------------------------------------- median profile
+
+
+def test_median_profile_of_rolling_baselines() -> None:
+    rng = np.random.default_rng(11)
+    frames = [
+        pd.DataFrame(
+            {"x": rng.uniform(shift, shift + 10, 2000 + 100 * i), "c": rng.choice(["a", "b"], 2000 + 100 * i)}
+        )
+        for i, shift in enumerate([0.0, 1.0, 2.0])
+    ]
+    frames[2].loc[:99, "c"] = "new"
+    profiles = [profile_frame(f) for f in frames]
+    median = median_profile(profiles)
+    x = median.columns["x"]
+    assert median.row_count == int(np.median([len(f) for f in frames]))
+    assert x.count == 2100
+    assert x.quantiles == list(np.median([p.columns["x"].quantiles for p in profiles], axis=0))
+    assert x.mean == pytest.approx(np.median([p.columns["x"].mean for p in profiles]))
+    assert x.hist_edges == profiles[-1].columns["x"].hist_edges  # the most recent edges
+    assert sum(x.hist_counts) == x.count
+    # counts follow the piecewise-linear CDF of the median quantiles, open-ended at both ends
+    cdf = np.interp(x.hist_edges[1:-1], x.quantiles, PROBS)
+    shares = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
+    np.testing.assert_allclose(x.hist_counts, shares * x.count, atol=1)
+    # ... and the median distribution is about uniform on [1, 11] (the last edges span [2, 12])
+    uniform_cdf = np.clip((np.asarray(x.hist_edges[1:-1]) - 1.0) / 10.0, 0.0, 1.0)
+    expected = np.diff(np.concatenate([[0.0], uniform_cdf, [1.0]]))
+    np.testing.assert_allclose(np.asarray(x.hist_counts) / x.count, expected, atol=0.03)
+    assert x.hist_counts[-1] == 0  # nothing above 11 in the median distribution
+
+    c = median.columns["c"]
+    counts = [p.columns["c"].top for p in profiles]
+    assert list(c.top) == ["a", "b"]  # "new" appears in one profile only: median 0, dropped
+    assert c.top["a"] == int(np.median([t["a"] for t in counts]))
+    assert c.other_count == c.count - sum(c.top.values())
+
+
+def test_median_of_one_profile_keeps_its_histogram_shape() -> None:
+    rng = np.random.default_rng(12)
+    profile = profile_frame(pd.DataFrame({"x": rng.normal(0, 1, 10_000)}))
+    median = median_profile([profile])
+    original, derived = profile.columns["x"], median.columns["x"]
+    assert derived.quantiles == original.quantiles
+    np.testing.assert_allclose(derived.hist_counts, original.hist_counts, atol=10)
+
+
+def test_median_profile_handles_empty_and_changed_columns() -> None:
+    empty = profile_frame(pd.DataFrame({"x": [np.nan, np.nan], "y": ["a", "b"]}))
+    full = profile_frame(pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 3.0]}))
+    median = median_profile([empty, full, full])
+    assert median.columns["x"].count == 3
+    assert median.columns["y"].kind == "numeric"  # the last profile's kind wins
+    assert median.columns["y"].count == 3
+    assert sum(median.columns["x"].hist_counts) == 3
+    assert median_profile([empty]).columns["x"].hist_counts == [0]
+
+
+# ---------------------------------------------------------------------------- SQL: equals pandas
+
+
+def wine_frame() -> pd.DataFrame:
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame.copy()
+    n = len(frame)  # 178
+    rng = np.random.default_rng(42)
+    frame.loc[::9, "alcohol"] = np.nan
+    frame.loc[5, "magnesium"] = np.inf
+    frame.loc[6, "magnesium"] = -np.inf
+    frame['odd "quoted" name'] = frame["hue"] * 2
+    frame["with space é"] = frame["proline"] / 7
+    colors = ["apple"] * 30 + ["Zebra"] * 30 + ["rosé"] * 30 + ["x y"] * 20 + ["émigré"] * 20 + ["b"] * 20
+    colors += [None] * (n - len(colors))
+    frame["color"] = pd.Series(list(rng.permutation(np.asarray(colors, dtype=object))), dtype="str")
+    frame["flag"] = frame["target"] == 1
+    frame["label"] = pd.array(np.where(np.arange(n) % 10 == 0, None, frame["target"] * 10), dtype="Int64")
+    seconds = rng.integers(0, 86_400 * 30, n)
+    frame["seen_at"] = pd.Timestamp("2024-03-01") + pd.to_timedelta(seconds, unit="s")
+    frame.loc[::11, "seen_at"] = pd.NaT
+    frame["all_null"] = np.nan
+    frame["constant"] = 7.5
+    return frame
+
+
+def close(a: float | None, b: float | None, rel: float, scale: float = 1.0) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=rel, abs_tol=rel * 1e-3 * scale)
+
+
+def assert_same_profile(sql: DatasetProfile, pandas: DatasetProfile) -> None:
+    assert sql.row_count == pandas.row_count
+    assert sql.schema == pandas.schema
+    for name, expected in pandas.columns.items():
+        got = sql.columns[name]
+        where = f"column {name!r}"
+        for key in ("kind", "dtype", "count", "null_count", "inf_count", "hist_counts", "other_count"):
+            assert getattr(got, key) == getattr(expected, key), f"{where}: {key}"
+        assert list(got.top.items()) == list(expected.top.items()), where
+        assert (got.distinct_count, got.new_categories) == (expected.distinct_count, expected.new_categories)
+        scale = max(abs(expected.min or 0.0), abs(expected.max or 0.0), 1.0)
+        for key in ("min", "max", "mean"):
+            assert close(getattr(got, key), getattr(expected, key), 1e-9, scale), f"{where}: {key}"
+        assert close(got.std, expected.std, 1e-6, scale), f"{where}: std"
+        assert len(got.quantiles) == len(expected.quantiles), where
+        for a, b in zip(got.quantiles, expected.quantiles, strict=True):
+            assert close(a, b, 1e-9, scale), f"{where}: quantiles"
+        assert len(got.hist_edges) == len(expected.hist_edges), where
+        for a, b in zip(got.hist_edges, expected.hist_edges, strict=True):
+            assert close(a, b, 1e-9, scale), f"{where}: edges"
+
+
+TABLE = "wine data"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    url = (
+        f"sqlite:///{tmp_path / 'profile.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    engine = sa.create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def wine(engine: sa.Engine) -> pd.DataFrame:
+    frame = wine_frame()
+    frame.to_sql(TABLE, engine, index=False)
+    return frame
+
+
+def test_profile_sql_equals_profile_frame(engine: sa.Engine, wine: pd.DataFrame) -> None:
+    for top_k in (50, 5):  # 5 cuts through a tie: b, x y, émigré all count 20 (code-point order picks b, x y)
+        expected = profile_frame(wine, top_k=top_k)
+        assert_same_profile(profile_sql(engine, sa.table(TABLE), top_k=top_k), expected)
+    assert list(expected.columns["color"].top) == ["Zebra", "apple", "rosé", "b", "x y"]
+    assert expected.columns['odd "quoted" name'].count == len(wine)
+    assert expected.columns["magnesium"].inf_count == 2
+
+
+def test_profile_sql_with_a_reference_equals_profile_frame(engine: sa.Engine, wine: pd.DataFrame) -> None:
+    sample = wine.sample(120, random_state=3).copy()
+    sample["color"] = sample["color"].replace({"b": "gone", "x y": None})
+    sample["magnesium"] = sample["magnesium"] + 5
+    reference = profile_frame(sample, top_k=4)
+    expected = profile_frame(wine, reference=reference)
+    got = profile_sql(engine, sa.table(TABLE), reference=reference)
+    assert_same_profile(got, expected)
+    assert got.columns["magnesium"].hist_edges == reference.columns["magnesium"].hist_edges
+    assert "b" in got.columns["color"].new_categories
+    assert list(got.columns["color"].top) == list(reference.columns["color"].top)
+    # a reference computed in the database works the same
+    in_db = profile_sql(engine, sa.table(TABLE))
+    assert_same_profile(
+        profile_sql(engine, sa.table(TABLE), reference=in_db), profile_frame(wine, reference=in_db)
+    )
+
+
+def test_profile_sql_of_a_subquery_and_of_chosen_columns(engine: sa.Engine, wine: pd.DataFrame) -> None:
+    table = sa.Table(TABLE, sa.MetaData(), autoload_with=engine)
+    subquery = (
+        sa.select(table.c["proline"], table.c['odd "quoted" name'], table.c["color"])
+        .where(table.c["target"] == 1)
+        .subquery()
+    )
+    rows = wine[wine["target"] == 1][["proline", 'odd "quoted" name', "color"]]
+    assert_same_profile(profile_sql(engine, subquery), profile_frame(rows))
+
+    chosen = profile_sql(engine, sa.table(TABLE), columns={"with space é": "float64", "color": "string"})
+    assert_same_profile(chosen, profile_frame(wine[["with space é", "color"]]))
+    listed = profile_sql(engine, sa.table(TABLE, sa.column("flag"), sa.column("seen_at")))
+    assert_same_profile(listed, profile_frame(wine[["flag", "seen_at"]]))
+
+
+def test_profile_sql_of_an_empty_table(engine: sa.Engine) -> None:
+    frame = wine_frame().iloc[:0]
+    frame.to_sql("empty", engine, index=False)
+    got = profile_sql(engine, sa.table("empty"))
+    assert got.row_count == 0
+    assert_same_profile(got, profile_frame(frame))
+    reference = profile_frame(wine_frame())
+    assert_same_profile(
+        profile_sql(engine, sa.table("empty"), reference=reference), profile_frame(frame, reference=reference)
+    )
+
+
+@pytest.mark.postgres
+def test_postgres_ties_are_cut_in_code_point_order_whatever_the_column_collation(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    frame = wine_frame()[["color"]]
+    frame.to_sql("colors", engine, index=False)
+    with (
+        engine.begin() as conn
+    ):  # ICU sorts apple < b < émigré < x y < Zebra; code points: Zebra < ... < émigré
+        conn.execute(sa.text('ALTER TABLE colors ALTER COLUMN color TYPE text COLLATE "und-x-icu"'))
+    got = profile_sql(engine, sa.table("colors"), top_k=5)
+    assert_same_profile(got, profile_frame(frame, top_k=5))
+    assert list(got.columns["color"].top) == ["Zebra", "apple", "rosé", "b", "x y"]
+    engine.dispose()
+
+
+def test_sqlite_quantiles_are_bit_identical_to_numpy(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 3, 7, 100, 101, 178, 1000):
+        frame = pd.DataFrame({"x": rng.lognormal(0, 2, n) * rng.choice([-1, 1], n)})
+        frame.to_sql(f"t{n}", engine, index=False)
+        got = profile_sql(engine, sa.table(f"t{n}")).columns["x"]
+        assert got.quantiles == [float(v) for v in np.quantile(frame["x"].to_numpy(), PROBS)], n
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_nan_is_null_as_in_pandas(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    frame = pd.DataFrame({"x": [1.0, np.nan, 3.0, np.inf, np.nan, 2.0]})
+    frame.to_sql("nan", engine, index=False)
+    table = sa.table("nan", sa.column("x", sa.Double()))
+    with engine.begin() as conn:  # pandas wrote NULL; make them real NaN
+        conn.execute(sa.update(table).where(table.c.x.is_(None)).values(x=float("nan")))
+        assert conn.execute(sa.select(sa.func.count(table.c.x))).scalar() == 6
+    assert_same_profile(profile_sql(engine, sa.table("nan")), profile_frame(frame))
+    engine.dispose()
+
+
+def test_profile_sql_errors_name_the_problem(engine: sa.Engine, wine: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="table 'no_such_table' does not exist"):
+        profile_sql(engine, sa.table("no_such_table"))
+    untyped = sa.text(f'SELECT proline FROM "{TABLE}"').columns(sa.column("proline")).subquery()
+    with pytest.raises(InputError, match="pass columns="):
+        profile_sql(engine, untyped)
+    assert profile_sql(engine, untyped, columns={"proline": "float64"}).columns["proline"].count == len(wine)
+    with pytest.raises(InputError, match="are unknown"):
+        profile_sql(engine, sa.text(f'SELECT proline FROM "{TABLE}"').columns().subquery())
+    textual = sa.text(f'SELECT proline FROM "{TABLE}"').columns(sa.column("proline", sa.Float()))
+    assert profile_sql(engine, textual).columns["proline"].mean == pytest.approx(wine["proline"].mean())
+    with pytest.raises(InputError, match="unknown dtypes"):
+        profile_sql(engine, sa.table(TABLE), columns={"proline": "decimal"})
+    with pytest.raises(InputError, match=r"columns \['nope'\] are not in table"):
+        profile_sql(engine, sa.table(TABLE, sa.column("nope")))
+    with pytest.raises(InputError, match="top_k"):
+        profile_sql(engine, sa.table(TABLE), top_k=-1)
+
+
+def test_profile_sql_runs_aggregate_queries_only(engine: sa.Engine, wine: pd.DataFrame) -> None:
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        profile = profile_sql(engine, sa.table(TABLE))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    selects = [s for s in statements if s.lstrip().startswith("select") and '"wine data"' in s]
+    assert selects
+    # every query aggregates, groups or picks ranked order statistics: none reads the rows as such
+    markers = ("count(", "sum(", "percentile_cont(", "row_number()")
+    assert all(any(marker in s for marker in markers) for s in selects), selects
+    assert profile.row_count == len(wine)
