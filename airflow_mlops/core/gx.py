@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow_mlops.core.results import CheckResult, Severity, Status, json_safe
+from airflow_mlops.core.results import RESULT_FORMATS, CheckResult, Severity, Status, json_safe
 from airflow_mlops.core.suite import ExpectationSpec, SuiteSpec
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["RESULT_FORMATS", "ResultFormat", "import_gx", "run_suite"]
 
 ResultFormat = Literal["BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"]
-RESULT_FORMATS: tuple[str, ...] = ("BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE")
 SAMPLE_SIZE = 20
 _KWARGS_NOT_EXPECTED = {"batch_id", "column", "result_format", "catch_exceptions", "include_config"}
 
@@ -125,7 +124,12 @@ def _details(result: Mapping[str, Any]) -> dict[str, Any]:
         sample = [_missing_as_none(v) for v in list(result["partial_unexpected_list"])[:SAMPLE_SIZE]]
         details["sample_unexpected"] = json_safe(sample)
     if result.get("partial_unexpected_counts"):
-        details["unexpected_counts"] = json_safe(list(result["partial_unexpected_counts"])[:SAMPLE_SIZE])
+        merged: dict[str, dict[str, Any]] = {}  # GX lists each NaN separately: fold them into one null
+        for entry in list(result["partial_unexpected_counts"]):
+            value = _missing_as_none(entry.get("value"))
+            key = repr(value)
+            merged.setdefault(key, {"value": value, "count": 0})["count"] += int(entry.get("count") or 0)
+        details["unexpected_counts"] = json_safe(list(merged.values())[:SAMPLE_SIZE])
     for key in ("unexpected_count", "unexpected_percent", "missing_count", "element_count"):
         if key in result:
             details[key] = json_safe(result[key])

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_mlops.core.gx import RESULT_FORMATS
+from airflow_mlops.core.results import RESULT_FORMATS
 from airflow_mlops.operators._base import (
     CheckOutcome,
     MlopsCheckOperator,
