@@ -11,6 +11,7 @@ from typing import Any, NotRequired, TypedDict
 
 __all__ = [
     "MAX_LISTED",
+    "RESULT_FORMATS",
     "CheckResult",
     "CheckRunSummary",
     "FailingCheck",
@@ -24,6 +25,8 @@ __all__ = [
 
 #: At most this many items are listed in messages and XCom summaries.
 MAX_LISTED = 10
+#: Great Expectations result formats accepted by ``result_format=``.
+RESULT_FORMATS: tuple[str, ...] = ("BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE")
 
 
 class Status(enum.StrEnum):

@@ -337,7 +337,94 @@ class QualityGateOperator(MlopsCheckOperator):
             downstream = sorted(self.downstream_task_ids)
             self.log.warning("%s; skipping downstream tasks %s", text, downstream)
             raise DownstreamTasksSkipped(tasks=downstream)
+        if self.on_fail == "approve":
+            self._ask_for_approval(context, summary, text)
         raise AirflowFailException(text)
+
+    # -- on_fail="approve": Airflow's human-in-the-loop ------------------------------------------------
+    APPROVE: ClassVar[str] = "Approve"
+    REJECT: ClassVar[str] = "Reject"
+
+    def _ask_for_approval(self, context: Context, summary: CheckRunSummary, text: str) -> None:
+        """Park the task in AWAITING_INPUT until the on-call approves or rejects (Airflow 3.3 HITL)."""
+        from airflow.sdk.exceptions import TaskAwaitingInput
+        from airflow.sdk.execution_time.hitl import upsert_hitl_detail
+
+        failing = "\n".join(
+            f"- `{f['name']}` {f['status']}: observed {f['observed']!r}, expected {f['expected']!r}"
+            for f in summary["failing"]
+        )
+        upsert_hitl_detail(
+            ti_id=context["task_instance"].id,
+            options=[self.APPROVE, self.REJECT],
+            subject=f"Quality gate {context['ti'].dag_id}.{self.task_id} FAILED: approve to continue?",
+            body=(
+                f"**Owner:** {self.owner}\n\n{summary['message']}\n\n{failing}\n\n"
+                f"[Gate report]({summary.get('report_url')})"
+                + (f" · [Runbook]({summary.get('runbook_url')})" if summary.get("runbook_url") else "")
+            ),
+            defaults=None,
+            multiple=False,
+            params={},
+        )
+        self.log.warning("%s; waiting for an on-call person to approve or reject", text)
+        raise TaskAwaitingInput(
+            method_name="execute_complete",
+            kwargs={
+                "check_run_id": summary["check_run_id"],
+                "incident_id": summary.get("incident_id"),
+                "text": text,
+            },
+        )
+
+    def execute_complete(
+        self,
+        context: Context,
+        event: dict[str, Any],
+        check_run_id: int | None = None,
+        incident_id: int | None = None,
+        text: str = "",
+    ) -> CheckRunSummary | None:
+        """Resume after the human decision: approve → OVERRIDDEN (audited, downstream runs); reject → fail."""
+        from airflow_mlops.config import get_store
+
+        ti = context["ti"]
+        store = get_store()
+        chosen = (event.get("chosen_options") or [None])[0]
+        responder = event.get("responded_by_user") or {}
+        user = (
+            str(responder.get("name") or responder.get("id") or "unknown")
+            if isinstance(responder, dict)
+            else str(responder)
+        )
+        if event.get("timedout") or chosen != self.APPROVE:
+            verdict = "timed out" if event.get("timedout") else f"rejected by {user}"
+            if check_run_id is not None:
+                store.annotate_check_run(
+                    check_run_id,
+                    message=f"{text} — {verdict}",
+                    summary={"approval": {"decision": "reject", "by": user}},
+                )
+            raise AirflowFailException(f"{self.task_id}: approval {verdict}. {text}")
+        reason = f"approved by {user} through Airflow human-in-the-loop"
+        store.add_override(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, reason=reason, user=user)
+        if check_run_id is not None:
+            store.annotate_check_run(
+                check_run_id,
+                status=Status.OVERRIDDEN.value,
+                message=f"OVERRIDDEN by {user}: {reason}",
+                summary={
+                    "approval": {"decision": "approve", "by": user},
+                    "override": {"by": user, "reason": reason},
+                },
+            )
+        store.set_gate_status(dag_id=ti.dag_id, run_id=ti.run_id, status=Status.OVERRIDDEN.value)
+        if incident_id is not None:
+            incident = store.incident(incident_id)
+            if incident is not None and incident.status != "resolved":
+                store.update_incident(incident_id, action="resolve", user=user, note=reason)
+        self.log.info("gate OVERRIDDEN: %s", reason)
+        return None
 
 
 def _aware(value: Any) -> Any:

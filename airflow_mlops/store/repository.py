@@ -241,6 +241,28 @@ class ResultsStore:
 
         return self._write(work)
 
+    def annotate_check_run(
+        self,
+        check_run_id: int,
+        *,
+        message: str,
+        status: str | None = None,
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        """Change a recorded run's status/message and merge keys into its summary (approvals)."""
+
+        def work(session: Session) -> None:
+            row = session.get(CheckRunRow, check_run_id)
+            if row is None:
+                raise StoreError(f"check run {check_run_id} does not exist")
+            row.message = message
+            if status is not None:
+                row.status = status
+            if summary:
+                row.summary = {**(row.summary or {}), **json_safe(summary)}
+
+        self._write(work)
+
     def latest_check_run(
         self, *, dag_id: str, task_id: str, run_id: str, map_index: int | None = -1
     ) -> CheckRunRow | None:

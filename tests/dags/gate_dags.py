@@ -98,3 +98,11 @@ def _skipping_dag(dag_id: str, *, ignore_skipped: bool) -> DAG:
 
 gate_skipped_upstream = _skipping_dag("mlops_test_gate_skipped_upstream", ignore_skipped=False)
 gate_ignore_skipped = _skipping_dag("mlops_test_gate_ignore_skipped", ignore_skipped=True)
+
+
+with DAG("mlops_test_gate_approve", schedule=None, start_date=START, catchup=False) as gate_approve_dag:
+    (
+        validate()
+        >> QualityGateOperator(task_id="gate", owner="ml-platform", on_fail="approve")
+        >> EmptyOperator(task_id="publish")
+    )

@@ -290,3 +290,102 @@ def test_override_via_cli_then_rerun_passes_as_overridden(dags, store, alerting)
     assert "OVERRIDDEN by oncall-carol: known vendor outage, data accepted" in row.message
     assert row.summary["override"]["by"] == "oncall-carol"
     assert store.incidents() == [] and webhook.kinds() == ["new", "resolved"]
+
+
+# -- on_fail="approve": Airflow's human-in-the-loop ---------------------------------------------------
+def _respond_when_waiting(dag_id: str, option: str, user: str, results: dict) -> None:  # type: ignore[type-arg]
+    """Wait for the gate to park in AWAITING_INPUT, then answer through Airflow's own HITL API handler."""
+    import time
+
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
+    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        with create_session() as session:
+            ti = session.scalars(
+                sa.select(TaskInstance).where(
+                    TaskInstance.dag_id == dag_id,
+                    TaskInstance.task_id == "gate",
+                    TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+                )
+            ).first()
+            if ti is not None:
+                from airflow.models.hitl import HITLDetail
+
+                results["subject"] = session.scalars(
+                    sa.select(HITLDetail.subject).where(HITLDetail.ti_id == ti.id)
+                ).one()
+                update_hitl_detail(
+                    dag_id=dag_id,
+                    dag_run_id=ti.run_id,
+                    task_id="gate",
+                    update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[option]),
+                    user=SimpleAuthManagerUser(username=user, role="op"),
+                    session=session,
+                )
+                results["answered"] = True
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"{dag_id}.gate never reached AWAITING_INPUT")
+
+
+def _respond_or_record(dag_id: str, option: str, user: str, results: dict) -> None:  # type: ignore[type-arg]
+    try:
+        _respond_when_waiting(dag_id, option, user, results)
+    except BaseException as exc:  # a dead responder would leave dag.test() waiting forever
+        import traceback
+
+        traceback.print_exc()
+        results["error"] = repr(exc)
+        _fail_parked_gate(dag_id)
+
+
+def _fail_parked_gate(dag_id: str) -> None:
+    """Unblock dag.test() so the test fails with the responder's error instead of hanging."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+
+    with create_session() as session:
+        session.execute(
+            sa.update(TaskInstance)
+            .where(TaskInstance.dag_id == dag_id, TaskInstance.state == TaskInstanceState.AWAITING_INPUT)
+            .values(state=TaskInstanceState.FAILED)
+        )
+
+
+@pytest.mark.parametrize(
+    ("option", "gate_state", "publish_state"),
+    [("Approve", "success", "success"), ("Reject", "failed", "upstream_failed")],
+)
+def test_on_fail_approve_waits_for_a_human(dags, store, alerting, option, gate_state, publish_state) -> None:
+    import threading
+
+    smtp, webhook = alerting
+    answer: dict = {}  # type: ignore[type-arg]
+    responder = threading.Thread(
+        target=_respond_or_record,
+        args=("mlops_test_gate_approve", option, "oncall-dana", answer),
+        daemon=True,
+    )
+    responder.start()
+    dag_run = run_dag(dags.gate_approve_dag, fault="nulls")
+    responder.join(timeout=5)
+    assert "error" not in answer, answer.get("error")
+    assert answer.get("answered") and "approve to continue?" in answer["subject"]
+    assert task_states(dag_run) == {"validate": "success", "gate": gate_state, "publish": publish_state}
+    row = gate_row(store, dag_run)
+    assert webhook.kinds()[0] == "new"  # the on-call was alerted while the gate waited
+    if option == "Approve":
+        assert row.status == "OVERRIDDEN" and "OVERRIDDEN by oncall-dana" in row.message
+        assert row.summary["approval"] == {"decision": "approve", "by": "oncall-dana"}
+        assert store.overrides(run_id=dag_run.run_id)[0].created_by == "oncall-dana"
+        assert store.incidents() == []
+    else:
+        assert row.status == "FAILED" and "rejected by oncall-dana" in row.message
+        assert row.summary["approval"] == {"decision": "reject", "by": "oncall-dana"}
