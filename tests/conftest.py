@@ -142,8 +142,10 @@ class WebhookSink:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 sink.posts.append(json.loads(self.rfile.read(length)))
-                self.send_response(204)
+                self.send_response(200)  # Slack's webhook client accepts nothing but 200
+                self.send_header("Content-Length", "2")
                 self.end_headers()
+                self.wfile.write(b"ok")
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -91,8 +91,8 @@ def render_text(payload: Mapping[str, Any]) -> str:
     ]
     for f in payload.get("failing_checks", []):
         lines.append(
-            f"- {f['task_id']} / {f['check']}: {f['status']} observed={_value(f['observed'])} "
-            f"expected={_value(f['expected'])} baseline={_value(f['baseline'])}"
+            f"- {f.get('task_id')} / {f.get('check')}: {f.get('status')} observed={_value(f.get('observed'))} "
+            f"expected={_value(f.get('expected'))} baseline={_value(f.get('baseline'))}"
         )
     if payload.get("more_failing_checks"):
         lines.append(f"... and {payload['more_failing_checks']} more")
@@ -107,7 +107,7 @@ def render_html(payload: Mapping[str, Any]) -> str:
     rows = "".join(
         "<tr>"
         + "".join(
-            f"<td>{e(_value(f[k]))}</td>"
+            f"<td>{e(_value(f.get(k)))}</td>"
             for k in ("task_id", "check", "status", "observed", "expected", "baseline")
         )
         + "</tr>"
