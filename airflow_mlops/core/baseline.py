@@ -27,7 +27,7 @@ BASELINE_ELIGIBLE_STATUSES: tuple[str, ...] = (
 GATE_PASSING_STATUSES: tuple[str, ...] = ("PASSED", "WARNED", "OVERRIDDEN")
 
 MissingBaselineOutcome = Literal["pass", "warn", "fail"]
-_LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")  # \Z, not $: "$" also matches before a trailing newline
 POLICY_FORMS = '"previous_success", "rolling:N" (N >= 1), "pinned" or "pinned:LABEL"'
 
 
@@ -71,7 +71,7 @@ def parse_policy(value: str, *, argument: str = "baseline") -> BaselinePolicy:
         return BaselinePolicy(kind="pinned", label=label)
     if text.startswith("rolling:"):
         window = text.split(":", 1)[1]
-        if not window.isdigit() or int(window) < 1:
+        if not (window.isascii() and window.isdigit()) or int(window) < 1:  # "²".isdigit() is True
             raise InputError(
                 f"{argument}={value!r}: N in rolling:N must be a whole number >= 1, e.g. rolling:7."
             )

@@ -243,8 +243,9 @@ class Mean(BaselineCheck):
         cur_col = _column(current, self.column, side="current")
         base_col = _column(baseline, self.column, side="baseline")
         if cur_col.kind != "numeric" or base_col.kind != "numeric":
+            side, bad = ("current", cur_col) if cur_col.kind != "numeric" else ("baseline", base_col)
             raise InputError(
-                f"Mean('{self.column}'): the column is {cur_col.dtype}, not numeric; use Drift(method='psi') "
+                f"Mean('{self.column}'): the {side} column is {bad.dtype}, not numeric; use Drift(method='psi') "
                 "or 'chi2' for categorical columns."
             )
         cur, base = cur_col.mean, base_col.mean
