@@ -503,9 +503,11 @@ class ResultsStore:
 
         def work(session: Session) -> BaselinePinRow:
             pin = session.scalars(
-                sa.select(BaselinePinRow).where(
+                sa.select(BaselinePinRow)
+                .where(
                     BaselinePinRow.baseline_key == key, BaselinePinRow.label == label, BaselinePinRow.active
                 )
+                .options(selectinload(BaselinePinRow.profile))  # callers read it after the session closes
             ).first()
             if pin is None:
                 raise InputError(f"baseline key '{key}' has no active pin labelled '{label}'.")

@@ -29,3 +29,30 @@ def test_unreachable_store_is_a_clear_error() -> None:
     result = cli("--url", "postgresql+psycopg://postgres@127.0.0.1:1/x", "db", "upgrade")
     assert result.returncode == 2
     assert "is unreachable" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_baseline_pin_list_unpin_round_trip(sqlite_url: str) -> None:
+    from airflow_mlops.store import ProfileRecord, ResultsStore
+
+    store = ResultsStore(sqlite_url)
+    profile = ProfileRecord(baseline_key="wine", kind="data", profile={"row_count": 178}, row_count=178)
+    profile_id = store.add_profile(profile)
+    pinned = cli(
+        "--url", sqlite_url, "baseline", "pin", "--key", "wine", "--profile-id", str(profile_id),
+        "--label", "champion", "--reason", "accepted by the DS team", "--user", "dana", "--json",
+    )  # fmt: skip
+    assert pinned.returncode == 0, pinned.stderr
+    listed = json.loads(cli("--url", sqlite_url, "baseline", "list", "--key", "wine", "--json").stdout)
+    assert [(p["label"], p["pinned_by"], p["reason"]) for p in listed] == [
+        ("champion", "dana", "accepted by the DS team")
+    ]
+    unpinned = cli(
+        "--url", sqlite_url, "baseline", "unpin", "--key", "wine", "--label", "champion",
+        "--reason", "retrained", "--user", "erin",
+    )  # fmt: skip
+    assert unpinned.returncode == 0 and "Traceback" not in unpinned.stderr, unpinned.stderr
+    assert json.loads(cli("--url", sqlite_url, "baseline", "list", "--key", "wine", "--json").stdout) == []
+    again = cli(
+        "--url", sqlite_url, "baseline", "unpin", "--key", "wine", "--label", "champion", "--reason", "x"
+    )
+    assert again.returncode == 2 and "has no active pin labelled 'champion'" in again.stderr
