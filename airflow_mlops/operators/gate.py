@@ -336,6 +336,9 @@ class QualityGateOperator(MlopsCheckOperator):
         if self.on_fail == "skip":
             downstream = sorted(self.downstream_task_ids)
             self.log.warning("%s; skipping downstream tasks %s", text, downstream)
+            # the task itself ends "success": without this, Airflow would emit the outlets' asset events
+            # and a consumer scheduled on them would run on data that failed the gate
+            self.outlets = []
             raise DownstreamTasksSkipped(tasks=downstream)
         if self.on_fail == "approve":
             self._ask_for_approval(context, summary, text)

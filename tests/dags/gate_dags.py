@@ -5,7 +5,7 @@ from __future__ import annotations
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Asset
 
 from airflow_mlops.operators import DataValidationOperator, QualityGateOperator
 
@@ -40,7 +40,7 @@ def validate(severity: str = "{{ dag_run.conf.get('severity', 'fail') }}") -> Da
 
 
 with DAG("mlops_test_gate", schedule=None, start_date=START, catchup=False) as gate_dag:
-    gate = QualityGateOperator(task_id="gate", owner="ml-platform")
+    gate = QualityGateOperator(task_id="gate", owner="ml-platform", outlets=[Asset("mlops://test/gate")])
     validate() >> gate >> EmptyOperator(task_id="publish")
 
 
@@ -74,7 +74,9 @@ with DAG("mlops_test_gate_fail_closed", schedule=None, start_date=START, catchup
 with DAG("mlops_test_gate_skip", schedule=None, start_date=START, catchup=False) as gate_skip_dag:
     (
         validate()
-        >> QualityGateOperator(task_id="gate", owner="ml-platform", on_fail="skip")
+        >> QualityGateOperator(
+            task_id="gate", owner="ml-platform", on_fail="skip", outlets=[Asset("mlops://test/gate_skip")]
+        )
         >> EmptyOperator(task_id="publish")
     )
 

@@ -56,6 +56,20 @@ def age_incident(store, incident_id: int, **columns: timedelta) -> None:
 
 
 # -- decisions ----------------------------------------------------------------------------------------
+def asset_events(uri: str, dag_run) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """The ``extra`` of each asset event Airflow recorded for ``uri`` from this DAG run."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        query = (
+            sa.select(AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri == uri, AssetEvent.source_run_id == dag_run.run_id)
+        )
+        return [dict(extra or {}) for extra in session.scalars(query)]
+
+
 def test_pass_publishes_and_records_the_decision(dags, store, alerting) -> None:
     smtp, webhook = alerting
     dag_run = run_dag(dags.gate_dag)
@@ -69,6 +83,9 @@ def test_pass_publishes_and_records_the_decision(dags, store, alerting) -> None:
         f"/mlops/report/mlops_test_gate/{dag_run.run_id.replace(':', '%3A').replace('+', '%2B')}/gate"
     )
     assert smtp.messages == [] and webhook.posts == []
+    [event] = asset_events("mlops://test/gate", dag_run)
+    assert event["status"] == "PASSED" and event["owner"] == "ml-platform"
+    assert event["check_run_id"] == row.id and event["report_url"] == summary["report_url"]
 
 
 def test_failure_blocks_downstream_and_names_owner_incident_and_checks(dags, store, alerting) -> None:
@@ -216,6 +233,7 @@ def test_on_fail_skip_skips_downstream(dags, store, alerting) -> None:
     dag_run = run_dag(dags.gate_skip_dag, fault="nulls")
     assert task_states(dag_run) == {"validate": "success", "gate": "success", "publish": "skipped"}
     assert gate_row(store, dag_run).status == "FAILED"
+    assert asset_events("mlops://test/gate_skip", dag_run) == []  # failed data never reaches consumers
 
 
 def test_unreachable_smtp_still_records_the_decision_and_logs_delivery(
