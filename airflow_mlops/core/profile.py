@@ -64,6 +64,7 @@ __all__ = [
     "DatasetProfile",
     "median_profile",
     "profile_frame",
+    "own_binned",
     "profile_sql",
     "quantile_probabilities",
 ]
@@ -1049,6 +1050,36 @@ def _median_categorical(columns: Sequence[ColumnProfile], top_k: int) -> ColumnP
         other_count=max(count - sum(top.values()), 0),
         distinct_count=_median_int(distinct) if distinct else None,
     )
+
+
+def own_binned(profile: DatasetProfile) -> DatasetProfile:
+    """The profile with each numeric histogram on its own edges, as if it had been profiled without a reference.
+
+    A comparison bins the current data on the baseline's edges so that PSI, chi-square and JS compare like
+    with like. The profile it *stores* must not keep those edges, or every later baseline of the chain would
+    inherit the first one's bins: after an accepted shift all values would sit in one open-ended bin and
+    later drift would be invisible. The counts on the own edges come from the profile's quantile sketch
+    (piecewise-linear CDF, largest-remainder rounding to the exact count): each bin is within about
+    1/100 of the column's values of the exact count. Infinite values are counted in the last bin.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    columns: dict[str, ColumnProfile] = {}
+    for name, column in profile.columns.items():
+        edges = _edges_from_quantiles(column.quantiles) if column.kind == "numeric" else []
+        if column.kind != "numeric" or not edges or list(column.hist_edges) == edges:
+            columns[name] = column
+            continue
+        finite = column.count - column.inf_count
+        q = np.maximum.accumulate(np.asarray(column.quantiles, dtype="float64"))
+        p = np.linspace(0.0, 1.0, len(q))
+        inner = _cdf(q, p, np.asarray(edges[1:-1], dtype="float64"))
+        counts = _apportion(np.diff(np.concatenate([[0.0], inner, [1.0]])).tolist(), finite)
+        counts[-1] += column.inf_count
+        columns[name] = dataclasses.replace(column, hist_edges=edges, hist_counts=counts)
+    return DatasetProfile(row_count=profile.row_count, columns=columns)
 
 
 def median_profile(profiles: Sequence[DatasetProfile], *, top_k: int = 50) -> DatasetProfile:

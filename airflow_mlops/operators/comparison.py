@@ -142,7 +142,13 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         run_id: str,
         run_after: Any,
     ) -> CheckOutcome:
-        from airflow_mlops.core.profile import DatasetProfile, median_profile, profile_frame, profile_sql
+        from airflow_mlops.core.profile import (
+            DatasetProfile,
+            median_profile,
+            own_binned,
+            profile_frame,
+            profile_sql,
+        )
 
         frame, batch, description = self.load_data(self.data, context)
         if batch is not None:
@@ -157,7 +163,9 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         else:
             current = profile_frame(frame, reference=baseline)
         results = self._evaluate(current, baseline, rows, policy, key)
-        record = _profile_record(key, "data", current.to_dict(), current.row_count, description)
+        # compare on the baseline's bins, but store the profile on its own bins (see own_binned)
+        stored = own_binned(current) if baseline is not None else current
+        record = _profile_record(key, "data", stored.to_dict(), current.row_count, description)
         return self._outcome(results, record, description, rows, policy, key)
 
     def _compare_metrics(

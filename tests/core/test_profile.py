@@ -19,6 +19,7 @@ from airflow_mlops.core.profile import (
     ColumnProfile,
     DatasetProfile,
     median_profile,
+    own_binned,
     profile_frame,
     profile_sql,
     quantile_probabilities,
@@ -558,3 +559,41 @@ def test_profile_sql_runs_aggregate_queries_only(engine: sa.Engine, wine: pd.Dat
     markers = ("count(", "sum(", "percentile_cont(", "row_number()")
     assert all(any(marker in s for marker in markers) for s in selects), selects
     assert profile.row_count == len(wine)
+
+
+# ------------------------------------------------------------------------------------ own bins for storage
+def test_own_binned_leaves_an_unreferenced_profile_unchanged() -> None:
+    rng = np.random.default_rng(3)
+    profile = profile_frame(pd.DataFrame({"x": rng.normal(0, 1, 5_000), "c": rng.choice(list("abc"), 5_000)}))
+    assert own_binned(profile) == profile
+
+
+@pytest.mark.parametrize("data", ["normal", "integers", "with_inf"])
+def test_own_binned_recovers_the_own_histogram_within_a_percent(data: str) -> None:
+    rng = np.random.default_rng(4)
+    values = {
+        "normal": rng.normal(5, 2, 20_000),
+        "integers": rng.integers(70, 160, 20_000).astype("float64"),  # many ties, like wine's magnesium
+        "with_inf": np.concatenate([rng.normal(0, 1, 19_990), [np.inf] * 10]),
+    }[data]
+    reference = profile_frame(pd.DataFrame({"x": rng.normal(-50, 1, 1_000)}))
+    frame = pd.DataFrame({"x": values})
+    on_reference = profile_frame(frame, reference=reference).columns["x"]
+    exact = profile_frame(frame).columns["x"]
+    derived = own_binned(DatasetProfile(row_count=len(frame), columns={"x": on_reference})).columns["x"]
+    assert list(derived.hist_edges) == list(exact.hist_edges) != list(on_reference.hist_edges)
+    assert sum(derived.hist_counts) == exact.count
+    assert max(abs(np.subtract(derived.hist_counts, exact.hist_counts))) <= 0.01 * exact.count + 1
+
+
+def test_an_accepted_shift_does_not_hide_the_next_one() -> None:
+    """Stored profiles keep their own bins, so a chain of baselines keeps seeing drift."""
+    from airflow_mlops.core.drift import drift_statistic
+
+    rng = np.random.default_rng(5)
+    day = [pd.DataFrame({"x": rng.normal(mu, 1, 5_000)}) for mu in (0, 10, 20)]
+    stored = profile_frame(day[0])
+    for frame in day[1:]:
+        current = profile_frame(frame, reference=stored)
+        assert drift_statistic("psi", stored.columns["x"], current.columns["x"]).statistic > 1.0
+        stored = own_binned(current)
