@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from airflow_mlops.core.baseline import BASELINE_ELIGIBLE_STATUSES, GATE_PASSING_STATUSES, check_label
+from airflow_mlops.core.handoff import GateLookup
 from airflow_mlops.core.results import CheckResult, json_safe
 from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
@@ -245,7 +246,7 @@ class ResultsStore:
         self,
         check_run_id: int,
         *,
-        message: str,
+        message: str | None = None,
         status: str | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
@@ -255,7 +256,8 @@ class ResultsStore:
             row = session.get(CheckRunRow, check_run_id)
             if row is None:
                 raise StoreError(f"check run {check_run_id} does not exist")
-            row.message = message
+            if message is not None:
+                row.message = message
             if status is not None:
                 row.status = status
             if summary:
@@ -595,6 +597,59 @@ class ResultsStore:
             return row
 
         return self._write(work)
+
+    def gate_lookup(
+        self,
+        *,
+        dag_id: str,
+        task_id: str,
+        run_id: str | None = None,
+        logical_date: datetime | None = None,
+        at_or_before: datetime | None = None,
+    ) -> GateLookup:
+        """The latest try of a gate for one DAG run: by ``run_id``, by ``logical_date``, or else the latest
+        run whose ``run_after`` is at or before ``at_or_before`` (runs ordered by run time, not ``ds``)."""
+
+        def work(session: Session) -> GateLookup:
+            query = sa.select(CheckRunRow).where(CheckRunRow.dag_id == dag_id, CheckRunRow.task_id == task_id)
+            if run_id is not None:
+                query = query.where(CheckRunRow.run_id == run_id)
+            elif logical_date is not None:
+                query = query.where(CheckRunRow.logical_date == logical_date)
+            elif at_or_before is not None:
+                query = query.where(CheckRunRow.run_after <= at_or_before)
+            row = session.scalars(
+                query.order_by(
+                    CheckRunRow.run_after.desc(), CheckRunRow.try_number.desc(), CheckRunRow.id.desc()
+                ).limit(1)
+            ).first()
+            if row is None:
+                return GateLookup(dag_id=dag_id, task_id=task_id, run_id=run_id)
+            override = session.scalars(
+                sa.select(GateOverrideRow.created_by)
+                .where(
+                    GateOverrideRow.dag_id == dag_id,
+                    GateOverrideRow.run_id == row.run_id,
+                    GateOverrideRow.task_id == task_id,
+                    GateOverrideRow.active,
+                )
+                .order_by(GateOverrideRow.id.desc())
+                .limit(1)
+            ).first()
+            summary = row.summary or {}
+            return GateLookup(
+                dag_id=dag_id,
+                task_id=task_id,
+                run_id=row.run_id,
+                status=row.status,
+                owner=row.owner,
+                incident_id=summary.get("incident_id"),
+                message=row.message,
+                report_url=summary.get("report_url"),
+                overridden_by=override,
+            )
+
+        return self._read(work)
 
     def active_override(self, *, dag_id: str, run_id: str, task_id: str) -> GateOverrideRow | None:
         def work(session: Session) -> GateOverrideRow | None:

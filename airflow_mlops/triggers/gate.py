@@ -1,0 +1,118 @@
+"""QualityGateTrigger: wait in the triggerer for another DAG's gate decision, polling the results store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+__all__ = ["QualityGateTrigger"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class QualityGateTrigger(BaseTrigger):
+    """Poll the results store until the gate of the matching run has decided.
+
+    The store is read in a worker thread (``asyncio.to_thread``), so the triggerer's event loop never
+    blocks on the database. Up to ``max_store_errors`` consecutive failures to reach the store are retried;
+    then the trigger fires an ``error`` event that the sensor turns into a clear, retryable failure.
+
+    :param poll_interval: seconds between two reads of the store.
+    """
+
+    def __init__(
+        self,
+        *,
+        external_dag_id: str,
+        gate_task_id: str,
+        run_id: str | None = None,
+        logical_date: datetime | None = None,
+        at_or_before: datetime | None = None,
+        allow_warn: bool = True,
+        poll_interval: float = 60.0,
+        max_store_errors: int = 5,
+    ) -> None:
+        super().__init__()
+        self.external_dag_id = external_dag_id
+        self.gate_task_id = gate_task_id
+        self.run_id = run_id
+        self.logical_date = logical_date
+        self.at_or_before = at_or_before
+        self.allow_warn = allow_warn
+        self.poll_interval = poll_interval
+        self.max_store_errors = max_store_errors
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "external_dag_id": self.external_dag_id,
+                "gate_task_id": self.gate_task_id,
+                "run_id": self.run_id,
+                "logical_date": _iso(self.logical_date),
+                "at_or_before": _iso(self.at_or_before),
+                "allow_warn": self.allow_warn,
+                "poll_interval": self.poll_interval,
+                "max_store_errors": self.max_store_errors,
+            },
+        )
+
+    @classmethod
+    def deserialize(cls, kwargs: dict[str, Any]) -> QualityGateTrigger:
+        values = dict(kwargs)
+        for key in ("logical_date", "at_or_before"):
+            if isinstance(values.get(key), str):
+                values[key] = _parse(values[key])
+        return cls(**values)
+
+    def _lookup(self) -> Any:
+        from airflow_mlops.config import get_store
+
+        return get_store().gate_lookup(
+            dag_id=self.external_dag_id,
+            task_id=self.gate_task_id,
+            run_id=self.run_id,
+            logical_date=self.logical_date,
+            at_or_before=self.at_or_before,
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_mlops.core.handoff import VerdictKind, gate_verdict
+        from airflow_mlops.exceptions import StoreError
+
+        errors = 0
+        while True:
+            try:
+                lookup = await asyncio.to_thread(self._lookup)
+            except StoreError as exc:
+                errors += 1
+                self.log.warning("results store unreachable (%d/%d): %s", errors, self.max_store_errors, exc)
+                if errors >= self.max_store_errors:
+                    yield TriggerEvent({"status": "error", "message": str(exc), "attempts": errors})
+                    return
+                await asyncio.sleep(min(self.poll_interval, 2.0 * errors))
+                continue
+            errors = 0
+            verdict = gate_verdict(lookup, allow_warn=self.allow_warn)
+            if verdict.kind is not VerdictKind.WAIT:
+                yield TriggerEvent(
+                    {
+                        **lookup.to_dict(),
+                        "gate_status": lookup.status,
+                        "status": verdict.kind.value,
+                        "message": verdict.message,
+                    }
+                )
+                return
+            self.log.info("%s; next look in %ss", verdict.message, self.poll_interval)
+            await asyncio.sleep(self.poll_interval)

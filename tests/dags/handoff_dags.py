@@ -1,0 +1,31 @@
+"""Consumer DAGs used by tests/sensors/test_gate_sensor.py: they wait for mlops_test_gate's gate."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+from airflow_mlops.sensors import QualityGateSensor
+
+START = pendulum.datetime(2026, 1, 1, tz="UTC")
+
+
+def _consumer(dag_id: str, *, deferrable: bool, by_run_id: bool = True) -> DAG:
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False) as dag:
+        QualityGateSensor(
+            task_id="wait_for_gate",
+            external_dag_id="mlops_test_gate",
+            gate_task_id="gate",
+            run_id="{{ dag_run.conf['producer_run_id'] }}" if by_run_id else None,
+            deferrable=deferrable,
+            mode="poke",
+            poke_interval=1,
+            timeout=600,
+        ) >> EmptyOperator(task_id="use_validated_data")
+    return dag
+
+
+consumer_poke = _consumer("mlops_test_consumer_poke", deferrable=False)
+consumer_deferred = _consumer("mlops_test_consumer_deferred", deferrable=True)
+consumer_latest = _consumer("mlops_test_consumer_latest", deferrable=True, by_run_id=False)

@@ -1,0 +1,3 @@
+"""The gate tests' fixtures: a fresh results store per test, a real SMTP server and webhook receiver."""
+
+from tests.operators.test_gate import alerting, store  # noqa: F401

@@ -1,0 +1,163 @@
+"""QualityGateSensor and its trigger: a producer DAG with a gate, consumer DAGs that wait for it (dag.test)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from airflow_mlops.triggers.gate import QualityGateTrigger
+from tests.helpers import run_dag, task_states
+
+pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
+
+
+@pytest.fixture(scope="module")
+def dags():  # type: ignore[no-untyped-def]
+    from tests.dags import gate_dags, handoff_dags
+
+    return gate_dags, handoff_dags
+
+
+MODES = ["consumer_poke", "consumer_deferred"]
+
+
+@pytest.mark.parametrize("consumer", MODES)
+def test_consumer_proceeds_after_a_pass(dags, alerting, consumer) -> None:
+    producer, handoff = dags
+    produced = run_dag(producer.gate_dag)
+    consumed = run_dag(getattr(handoff, consumer), producer_run_id=produced.run_id)
+    assert task_states(consumed) == {"wait_for_gate": "success", "use_validated_data": "success"}
+
+
+@pytest.mark.parametrize("consumer", MODES)
+def test_consumer_fails_fast_naming_owner_and_incident_after_a_failure(
+    dags, alerting, consumer, capfd
+) -> None:
+    producer, handoff = dags
+    produced = run_dag(producer.gate_dag, fault="nulls")
+    assert task_states(produced)["gate"] == "failed"
+    capfd.readouterr()
+    consumed = run_dag(getattr(handoff, consumer), producer_run_id=produced.run_id)
+    assert task_states(consumed) == {"wait_for_gate": "failed", "use_validated_data": "upstream_failed"}
+    captured = capfd.readouterr()
+    out = captured.out + captured.err
+    assert f"gate mlops_test_gate.gate (run {produced.run_id}) FAILED (owner ml-platform, incident #1)" in out
+    assert "Report: http" in out and "/mlops/report/mlops_test_gate/" in out
+    assert "AirflowSensorTimeout" not in out  # it failed on the decision, not by waiting out the timeout
+
+
+@pytest.mark.parametrize("consumer", MODES)
+def test_consumer_proceeds_after_an_override(dags, store, alerting, consumer) -> None:
+    producer, handoff = dags
+    produced = run_dag(producer.gate_dag, fault="nulls")
+    store.add_override(
+        dag_id="mlops_test_gate", run_id=produced.run_id, task_id="gate", reason="vendor outage", user="carol"
+    )
+    consumed = run_dag(getattr(handoff, consumer), producer_run_id=produced.run_id)
+    assert task_states(consumed) == {"wait_for_gate": "success", "use_validated_data": "success"}
+
+
+def record_gate(store, run_id: str, status: str, *, dag_id: str = "mlops_test_gate") -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from airflow_mlops.store import CheckRunRecord
+
+    now = datetime.now(UTC)
+    record = CheckRunRecord(
+        dag_id=dag_id, task_id="gate", run_id=run_id, try_number=1, kind="gate", status=status,
+        owner="ml-platform", run_after=now, started_at=now, finished_at=now,
+    )  # fmt: skip
+    store.record_check_run(record, [])
+
+
+@pytest.mark.parametrize(("decision", "sensor_state"), [("PASSED", "success"), ("FAILED", "failed")])
+def test_deferred_sensor_waits_in_the_trigger_until_the_gate_decides(
+    dags, store, decision, sensor_state, capfd
+) -> None:
+    """The producer decides only after the consumer deferred: the trigger, not the first look, sees it."""
+    import threading
+    import time
+
+    _, handoff = dags
+
+    def decide_later() -> None:
+        time.sleep(4)
+        record_gate(store, "producer-late", decision)
+
+    writer = threading.Thread(target=decide_later, daemon=True)
+    writer.start()
+    consumed = run_dag(handoff.consumer_deferred, producer_run_id="producer-late")
+    writer.join(timeout=30)
+    assert task_states(consumed)["wait_for_gate"] == sensor_state
+    captured = capfd.readouterr()
+    assert "DEFERRED" in captured.out + captured.err  # it really waited in the trigger
+
+
+def test_without_run_id_the_latest_producer_run_before_mine_decides(dags, alerting) -> None:
+    producer, handoff = dags
+    run_dag(producer.gate_dag)
+    run_dag(producer.gate_dag, fault="nulls")  # the latest one failed
+    assert task_states(run_dag(handoff.consumer_latest))["wait_for_gate"] == "failed"
+    run_dag(producer.gate_dag)  # and now it passed again
+    assert task_states(run_dag(handoff.consumer_latest))["wait_for_gate"] == "success"
+
+
+# -- the trigger ------------------------------------------------------------------------------------
+def test_trigger_serialize_round_trips() -> None:
+    from datetime import UTC, datetime
+
+    trigger = QualityGateTrigger(
+        external_dag_id="d",
+        gate_task_id="gate",
+        logical_date=datetime(2026, 11, 27, 6, tzinfo=UTC),
+        allow_warn=False,
+        poll_interval=5,
+        max_store_errors=3,
+    )
+    path, kwargs = trigger.serialize()
+    assert path == "airflow_mlops.triggers.gate.QualityGateTrigger"
+    again = QualityGateTrigger.deserialize(kwargs)
+    assert again.serialize() == (path, kwargs)
+    assert again.logical_date == datetime(2026, 11, 27, 6, tzinfo=UTC) and again.at_or_before is None
+
+
+async def _events(trigger: QualityGateTrigger) -> list[dict]:  # type: ignore[type-arg]
+    return [event.payload async for event in trigger.run()]
+
+
+def test_trigger_retries_an_unreachable_store_then_reports_a_clear_error(monkeypatch) -> None:
+    from airflow_mlops.sensors import QualityGateSensor
+    from airflow_mlops.sensors.gate import AirflowException
+
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", "postgresql+psycopg://postgres@127.0.0.1:1/mlops")
+    trigger = QualityGateTrigger(
+        external_dag_id="d", gate_task_id="gate", run_id="r", poll_interval=0.01, max_store_errors=3
+    )
+    [event] = asyncio.run(_events(trigger))
+    assert event["status"] == "error" and event["attempts"] == 3 and "unreachable" in event["message"]
+    sensor = QualityGateSensor(task_id="wait", external_dag_id="d", gate_task_id="gate", run_id="r")
+    with pytest.raises(AirflowException, match=r"unreachable 3 times in a row while waiting for gate d.gate"):
+        sensor.execute_complete({}, event)
+
+
+def test_trigger_keeps_waiting_through_store_blips(store) -> None:
+    """Two failed reads (a store restart), then the decision: the trigger fires the decision, not an error."""
+    from airflow_mlops.exceptions import StoreUnavailableError
+
+    class Blipping(QualityGateTrigger):
+        blips = 2
+
+        def _lookup(self):  # type: ignore[no-untyped-def]
+            if self.blips:
+                self.blips -= 1
+                raise StoreUnavailableError("results store restarting")
+            return super()._lookup()
+
+    record_gate(store, "r", "FAILED", dag_id="d")
+    store.add_override(dag_id="d", run_id="r", task_id="gate", reason="accepted", user="carol")
+    trigger = Blipping(
+        external_dag_id="d", gate_task_id="gate", run_id="r", poll_interval=0.01, max_store_errors=3
+    )
+    [event] = asyncio.run(asyncio.wait_for(_events(trigger), timeout=60))
+    assert event["status"] == "pass" and event["overridden_by"] == "carol" and trigger.blips == 0
