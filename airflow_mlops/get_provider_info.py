@@ -28,8 +28,13 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_mlops.operators.validation",
                     "airflow_mlops.operators.comparison",
                     "airflow_mlops.operators.gate",
+                    "airflow_mlops.operators.digest",
                 ],
             }
+        ],
+        "sensors": [{"integration-name": "airflow-mlops", "python-modules": ["airflow_mlops.sensors.gate"]}],
+        "triggers": [
+            {"integration-name": "airflow-mlops", "python-modules": ["airflow_mlops.triggers.gate"]}
         ],
         "notifications": ["airflow_mlops.notifications.webhook.WebhookNotifier"],
         "plugins": [{"name": "airflow_mlops", "plugin-class": "airflow_mlops.plugins.mlops.MlopsPlugin"}],

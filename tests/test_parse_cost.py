@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("great_expectations", "pandas", "scipy", "sklearn")
+HEAVY = ("great_expectations", "pandas", "scipy", "sklearn", "openlineage")
 
 
 def loaded_heavy_modules(code: str) -> list[str]:
@@ -25,7 +25,12 @@ def loaded_heavy_modules(code: str) -> list[str]:
 
 def test_importing_the_package_and_operators_is_light() -> None:
     assert (
-        loaded_heavy_modules("import airflow_mlops, airflow_mlops.operators, airflow_mlops.plugins.mlops")
+        loaded_heavy_modules(
+            "import airflow_mlops, airflow_mlops.operators, airflow_mlops.plugins.mlops\n"
+            "from airflow_mlops.operators import QualityGateOperator, DataValidationOperator\n"
+            "from airflow_mlops.sensors import QualityGateSensor\n"
+            "from airflow_mlops.triggers import QualityGateTrigger"
+        )
         == []
     )
 

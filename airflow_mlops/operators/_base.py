@@ -238,10 +238,33 @@ class MlopsCheckOperator(BaseOperator):
             message=message,
         )
         self._log_outcome(status, outcome, message)
+        self._lineage_results = list(outcome.results)  # read by the OpenLineage listener after execute
         summary = self.after_record(context, status, outcome, summary)
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
         self._raise_for(status, message, retryable=retryable, context=context, summary=summary)
         return summary
+
+    # -- OpenLineage (apache-airflow-providers-openlineage calls these when it is installed) ----------
+    def _openlineage(self) -> Any:
+        results = getattr(self, "_lineage_results", None)
+        if not results:
+            return None
+        from airflow_mlops.operators._lineage import dataset_identity, operator_lineage
+
+        try:
+            namespace, name = dataset_identity(
+                getattr(self, "data", None), dag_id=self.dag_id, task_id=self.task_id
+            )
+        except Exception:  # lineage must never fail a task
+            namespace, name = "airflow_mlops", f"{self.dag_id}.{self.task_id}"
+        return operator_lineage(results, namespace=namespace, name=name)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Our check results as OpenLineage data-quality assertions on the checked dataset."""
+        return self._openlineage()
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        return self._openlineage()
 
     def after_record(
         self, context: Context, status: Status, outcome: CheckOutcome, summary: CheckRunSummary

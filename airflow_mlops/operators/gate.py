@@ -207,15 +207,17 @@ class QualityGateOperator(MlopsCheckOperator):
         decision = getattr(self, "_decision", None)
         if self.notify and decision is not None and status is not Status.ERRORED:
             summary["incident_id"] = self._alert(context, status, decision, summary, url)
+        check_run_id = summary["check_run_id"]
         try:  # what consumers (QualityGateSensor, the UI) read back from the store
-            store.annotate_check_run(
-                summary["check_run_id"],
-                summary={
-                    "incident_id": summary.get("incident_id"),
-                    "report_url": url,
-                    "runbook_url": summary["runbook_url"],
-                },
-            )
+            if check_run_id is not None:
+                store.annotate_check_run(
+                    check_run_id,
+                    summary={
+                        "incident_id": summary.get("incident_id"),
+                        "report_url": url,
+                        "runbook_url": summary["runbook_url"],
+                    },
+                )
         except MlopsError as exc:
             self.log.error("could not record the incident and report links with the decision: %s", exc)
         if status in (Status.PASSED, Status.WARNED, Status.OVERRIDDEN):
