@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Asset
 
 from airflow_mlops.sensors import QualityGateSensor
 
@@ -29,3 +29,10 @@ def _consumer(dag_id: str, *, deferrable: bool, by_run_id: bool = True) -> DAG:
 consumer_poke = _consumer("mlops_test_consumer_poke", deferrable=False)
 consumer_deferred = _consumer("mlops_test_consumer_deferred", deferrable=True)
 consumer_latest = _consumer("mlops_test_consumer_latest", deferrable=True, by_run_id=False)
+
+
+# the asset-scheduled consumer: runs only when mlops_test_gate's gate emitted its asset (pass or override)
+with DAG(
+    "mlops_test_asset_consumer", schedule=[Asset("mlops://test/gate")], start_date=START, catchup=False
+) as asset_consumer:
+    EmptyOperator(task_id="use_validated_data")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import sqlalchemy as sa
 
 from airflow_mlops.triggers.gate import QualityGateTrigger
 from tests.helpers import run_dag, task_states
@@ -161,3 +162,36 @@ def test_trigger_keeps_waiting_through_store_blips(store) -> None:
     )
     [event] = asyncio.run(asyncio.wait_for(_events(trigger), timeout=60))
     assert event["status"] == "pass" and event["overridden_by"] == "carol" and trigger.blips == 0
+
+
+# -- asset handoff ----------------------------------------------------------------------------------
+def queued_for(dag_id: str) -> int:
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return len(
+            session.scalars(sa.select(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == dag_id)).all()
+        )
+
+
+def test_an_asset_scheduled_consumer_is_queued_only_by_passing_runs(dags, alerting) -> None:
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+
+    producer, handoff = dags
+    run_dag(producer.gate_dag)  # dag.test() serializes the whole test bundle, the consumer included
+    consumer = handoff.asset_consumer.dag_id
+    with create_session() as session:
+        session.execute(sa.update(DagModel).where(DagModel.dag_id == consumer).values(is_paused=False))
+        session.execute(sa.delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == consumer))
+    try:
+        failed = run_dag(producer.gate_dag, fault="nulls")
+        assert task_states(failed)["gate"] == "failed"
+        assert queued_for(consumer) == 0  # failed data never triggers the consumer
+        run_dag(producer.gate_dag)
+        assert queued_for(consumer) == 1  # the scheduler would now create the consumer's run
+    finally:
+        with create_session() as session:
+            session.execute(sa.update(DagModel).where(DagModel.dag_id == consumer).values(is_paused=True))
