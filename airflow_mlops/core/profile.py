@@ -985,6 +985,16 @@ def _apportion(fractions: Sequence[float], total: int) -> list[int]:
     return [int(c) for c in counts]
 
 
+def _counts_from_sketch(quantiles: Sequence[float], edges: Sequence[float], total: int) -> list[int]:
+    """Histogram counts on ``edges`` read off a quantile sketch (piecewise-linear CDF), summing to ``total``."""
+    import numpy as np
+
+    q = np.maximum.accumulate(np.asarray(quantiles, dtype="float64"))  # keep it non-decreasing
+    p = np.linspace(0.0, 1.0, len(q))
+    inner = _cdf(q, p, np.asarray(edges[1:-1], dtype="float64"))
+    return _apportion(np.diff(np.concatenate([[0.0], inner, [1.0]])).tolist(), total)
+
+
 def _median_numeric(columns: Sequence[ColumnProfile]) -> ColumnProfile:
     import numpy as np
 
@@ -1002,11 +1012,7 @@ def _median_numeric(columns: Sequence[ColumnProfile]) -> ColumnProfile:
     if not edges:
         hist_counts = [count]
     elif quantiles:
-        q = np.maximum.accumulate(np.asarray(quantiles))  # guard against rounding: keep it non-decreasing
-        p = np.linspace(0.0, 1.0, len(q))
-        inner = _cdf(q, p, np.asarray(edges[1:-1], dtype="float64"))
-        cumulative = np.concatenate([[0.0], inner, [1.0]])
-        hist_counts = _apportion(np.diff(cumulative).tolist(), count)
+        hist_counts = _counts_from_sketch(quantiles, edges, count)
     else:
         hist_counts = _apportion([float(n) for n in last.hist_counts], count)
     return ColumnProfile(
@@ -1064,19 +1070,13 @@ def own_binned(profile: DatasetProfile) -> DatasetProfile:
     """
     import dataclasses
 
-    import numpy as np
-
     columns: dict[str, ColumnProfile] = {}
     for name, column in profile.columns.items():
         edges = _edges_from_quantiles(column.quantiles) if column.kind == "numeric" else []
         if column.kind != "numeric" or not edges or list(column.hist_edges) == edges:
             columns[name] = column
             continue
-        finite = column.count - column.inf_count
-        q = np.maximum.accumulate(np.asarray(column.quantiles, dtype="float64"))
-        p = np.linspace(0.0, 1.0, len(q))
-        inner = _cdf(q, p, np.asarray(edges[1:-1], dtype="float64"))
-        counts = _apportion(np.diff(np.concatenate([[0.0], inner, [1.0]])).tolist(), finite)
+        counts = _counts_from_sketch(column.quantiles, edges, column.count - column.inf_count)
         counts[-1] += column.inf_count
         columns[name] = dataclasses.replace(column, hist_edges=edges, hist_counts=counts)
     return DatasetProfile(row_count=profile.row_count, columns=columns)
