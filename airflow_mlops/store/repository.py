@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -283,6 +283,44 @@ class ResultsStore:
             if map_index is not None:
                 query = query.where(CheckRunRow.map_index == map_index)
             return session.scalars(query).first()
+
+        return self._read(work)
+
+    def latest_gate_decisions(
+        self,
+        *,
+        dag_ids: Collection[str] | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[CheckRunRow], dict[str, int]]:
+        """The latest recorded decision of every gate (failing first, then newest), one page of them, and
+        the number of gates per status over all pages. ``dag_ids`` restricts to the DAGs a user may read."""
+
+        def work(session: Session) -> tuple[list[CheckRunRow], dict[str, int]]:
+            latest = sa.select(sa.func.max(CheckRunRow.id).label("id")).where(CheckRunRow.kind == "gate")
+            if dag_ids is not None:
+                latest = latest.where(CheckRunRow.dag_id.in_(list(dag_ids)))
+            latest = latest.group_by(CheckRunRow.dag_id, CheckRunRow.task_id)
+            base = sa.select(CheckRunRow).where(CheckRunRow.id.in_(latest.scalar_subquery()))
+            if owner is not None:
+                base = base.where(CheckRunRow.owner == owner)
+            counts_query = sa.select(CheckRunRow.status, sa.func.count()).where(
+                CheckRunRow.id.in_(base.with_only_columns(CheckRunRow.id).scalar_subquery())
+            )
+            counts = dict(session.execute(counts_query.group_by(CheckRunRow.status)).tuples().all())
+            if status is not None:
+                base = base.where(CheckRunRow.status == status)
+            failing_first = sa.case(
+                (CheckRunRow.status.in_(("FAILED", "ERRORED")), 0),
+                (CheckRunRow.status == "WARNED", 1),
+                else_=2,
+            )
+            rows = session.scalars(
+                base.order_by(failing_first, CheckRunRow.id.desc()).limit(limit).offset(offset)
+            )
+            return list(rows), {str(k): int(v) for k, v in counts.items()}
 
         return self._read(work)
 
@@ -901,6 +939,7 @@ class ResultsStore:
         owner: str | None = None,
         status: Sequence[str] | None = ("open", "acknowledged", "snoozed"),
         dag_id: str | None = None,
+        dag_ids: Collection[str] | None = None,
         digest_pending: bool | None = None,
         limit: int = 200,
     ) -> list[IncidentRow]:
@@ -916,6 +955,8 @@ class ResultsStore:
                 query = query.where(IncidentRow.status.in_(list(status)))
             if dag_id is not None:
                 query = query.where(IncidentRow.dag_id == dag_id)
+            if dag_ids is not None:
+                query = query.where(IncidentRow.dag_id.in_(list(dag_ids)))
             if digest_pending is not None:
                 query = query.where(IncidentRow.digest_pending == digest_pending)
             return list(session.scalars(query))
