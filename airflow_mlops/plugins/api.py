@@ -243,9 +243,13 @@ table{border-collapse:collapse;font-size:13px;width:100%} td,th{border-bottom:1p
 """
 
 
+_BADGE_CLASSES = {*GATE_STATUSES, "INFO", "NO_BASELINE"}
+
+
 def _badge(status: Any) -> str:
     text = html.escape(str(status))
-    return f'<span class="badge {text if str(status).isalnum() or "_" in str(status) else ""}">{text}</span>'
+    css = str(status) if str(status) in _BADGE_CLASSES else ""
+    return f'<span class="badge {css}">{text}</span>'
 
 
 def _cell(value: Any) -> str:
