@@ -47,6 +47,8 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python bench/validation.py
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/drift.py --skip-evidently
+	$(BIN)/python bench/sql_profile.py
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_HOME) .pytest_cache .mypy_cache .ruff_cache *.egg-info
