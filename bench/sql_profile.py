@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _memory import peak_bytes, reset_peak, rss_bytes  # bench/ is sys.path[0] when run as a script
+
 DEFAULT_ROWS = 10_000_000
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SCHEMA = "mlops_bench"
@@ -72,28 +74,6 @@ FROM generate_series(1, :rows)
 
 
 # -- memory of this process (Linux /proc) ------------------------------------------------------------------
-
-
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def rss_bytes() -> int:
-    return _status_kb("VmRSS") * 1024
-
-
-def peak_bytes() -> int:
-    return _status_kb("VmHWM") * 1024
-
-
-def reset_peak() -> None:
-    """Reset VmHWM to the current RSS (Linux >= 4.0)."""
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")
 
 
 # -- the table ---------------------------------------------------------------------------------------------
