@@ -35,6 +35,18 @@ def test_importing_the_package_and_operators_is_light() -> None:
     )
 
 
+def test_loading_the_plugin_does_not_build_the_web_app() -> None:
+    """Every Airflow process loads plugins; only the api-server should pay for the /mlops app."""
+    code = (
+        "import sys, airflow_mlops.plugins.mlops as plugin\n"
+        "print('airflow_mlops.plugins.api' in sys.modules, 'airflow.api_fastapi.app' in sys.modules)\n"
+        "print(len(plugin.MlopsPlugin().fastapi_apps))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=120, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False", "1"]
+
+
 @pytest.mark.parametrize("dag_file", sorted(str(p.relative_to(REPO)) for p in (REPO / "dags").glob("*.py")))
 def test_example_dag_parses_without_heavy_imports(dag_file: str) -> None:
     code = f"""
