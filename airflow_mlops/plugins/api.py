@@ -111,8 +111,9 @@ def gate_report(dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
         )
     summary = gate.summary or {}
     checks = []
-    for upstream in summary.get("upstream") or []:
-        upstream_task = upstream.split("[")[0]
+    # "upstream" holds labels; a mapped check appears once per map index ("validate[3]"), its task once here
+    upstream_tasks = dict.fromkeys(label.split("[")[0] for label in summary.get("upstream") or [])
+    for upstream_task in upstream_tasks:
         for row in store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=upstream_task):
             checks.append(
                 {

@@ -119,3 +119,26 @@ def test_incident_actions_need_edit_permission_and_record_the_user(client, store
 def test_the_api_is_documented_in_openapi(client) -> None:
     spec = client.get("/mlops/openapi.json").json()
     assert {"/api/v1/gates", "/api/v1/incidents", "/api/v1/incidents/{incident_id}/ack"} <= set(spec["paths"])
+
+
+def test_a_mapped_check_is_reported_once_per_map_index(client, store) -> None:
+    from airflow_mlops.core.results import CheckResult, Status
+    from airflow_mlops.store import CheckRunRecord
+
+    now = datetime.now(UTC)
+    common = {"dag_id": "mlops_test_gate", "run_id": "mapped-run", "try_number": 1, "run_after": now,
+              "started_at": now, "finished_at": now}  # fmt: skip
+    for index in (0, 1):
+        store.record_check_run(
+            CheckRunRecord(task_id="validate", map_index=index, kind="validation", status="PASSED", **common),
+            [CheckResult(name="rows", check_type="row_count", status=Status.PASSED)],
+        )
+    store.record_check_run(
+        CheckRunRecord(task_id="gate", kind="gate", status="PASSED", summary={"upstream": ["validate[0]", "validate[1]"]},
+                       **common),
+        [],
+    )  # fmt: skip
+    report = client.get(
+        "/mlops/api/v1/reports/mlops_test_gate/mapped-run/gate", headers=token("viewer")
+    ).json()
+    assert [(c["task_id"], c["map_index"]) for c in report["checks"]] == [("validate", 0), ("validate", 1)]
