@@ -33,6 +33,21 @@ T = TypeVar("T")
 _ready_lock = threading.Lock()
 
 
+def _active_override(*, dag_id: str, run_id: str, task_id: str) -> sa.Select[GateOverrideRow]:
+    """The newest active override of a gate in one DAG run."""
+    return (
+        sa.select(GateOverrideRow)
+        .where(
+            GateOverrideRow.dag_id == dag_id,
+            GateOverrideRow.run_id == run_id,
+            GateOverrideRow.task_id == task_id,
+            GateOverrideRow.active,
+        )
+        .order_by(GateOverrideRow.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class CheckRunRecord:
     """What identifies and describes one try of a check task. Writes are idempotent on
@@ -664,15 +679,7 @@ class ResultsStore:
             if row is None:
                 return GateLookup(dag_id=dag_id, task_id=task_id, run_id=run_id)
             override = session.scalars(
-                sa.select(GateOverrideRow.created_by)
-                .where(
-                    GateOverrideRow.dag_id == dag_id,
-                    GateOverrideRow.run_id == row.run_id,
-                    GateOverrideRow.task_id == task_id,
-                    GateOverrideRow.active,
-                )
-                .order_by(GateOverrideRow.id.desc())
-                .limit(1)
+                _active_override(dag_id=dag_id, run_id=row.run_id, task_id=task_id)
             ).first()
             summary = row.summary or {}
             return GateLookup(
@@ -684,26 +691,17 @@ class ResultsStore:
                 incident_id=summary.get("incident_id"),
                 message=row.message,
                 report_url=summary.get("report_url"),
-                overridden_by=override,
+                overridden_by=override.created_by if override is not None else None,
             )
 
         return self._read(work)
 
     def active_override(self, *, dag_id: str, run_id: str, task_id: str) -> GateOverrideRow | None:
-        def work(session: Session) -> GateOverrideRow | None:
-            return session.scalars(
-                sa.select(GateOverrideRow)
-                .where(
-                    GateOverrideRow.dag_id == dag_id,
-                    GateOverrideRow.run_id == run_id,
-                    GateOverrideRow.task_id == task_id,
-                    GateOverrideRow.active,
-                )
-                .order_by(GateOverrideRow.id.desc())
-                .limit(1)
+        return self._read(
+            lambda session: session.scalars(
+                _active_override(dag_id=dag_id, run_id=run_id, task_id=task_id)
             ).first()
-
-        return self._read(work)
+        )
 
     def overrides(self, *, dag_id: str | None = None, run_id: str | None = None) -> list[GateOverrideRow]:
         def work(session: Session) -> list[GateOverrideRow]:
