@@ -20,12 +20,22 @@ class SqlSource:
     :param table: a table name, optionally ``schema.table``; quoted for you. Templated.
     :param query: a SELECT to validate instead of a table. Templated.
     :param schema: the schema, if not given in ``table``. Templated.
+    :param work_mem: PostgreSQL: ``work_mem`` for the profile's own transactions (e.g. ``"256MB"``), so
+        that the quantile sorts of a comparison run in memory. Default: the server's.
+    :param parallel: PostgreSQL: connections the quantile sorts of a comparison are shared over (1-16).
     """
 
     template_fields = ("conn_id", "table", "query", "schema")
 
     def __init__(
-        self, *, conn_id: str, table: str | None = None, query: str | None = None, schema: str | None = None
+        self,
+        *,
+        conn_id: str,
+        table: str | None = None,
+        query: str | None = None,
+        schema: str | None = None,
+        work_mem: str | None = None,
+        parallel: int = 1,
     ) -> None:
         if not isinstance(conn_id, str) or not conn_id:
             raise TypeError(f"SqlSource(conn_id=...) must be a non-empty connection id; got {conn_id!r}.")
@@ -34,6 +44,12 @@ class SqlSource:
                 f"SqlSource(conn_id={conn_id!r}) needs exactly one of table= or query=; "
                 f"got table={table!r}, query={query!r}."
             )
+        if work_mem is not None and not isinstance(work_mem, str):
+            raise TypeError(f"SqlSource(work_mem=...) must be a size such as '256MB'; got {work_mem!r}.")
+        if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 16:
+            raise TypeError(f"SqlSource(parallel=...) must be an integer from 1 to 16; got {parallel!r}.")
+        self.work_mem = work_mem
+        self.parallel = parallel
         self.conn_id = conn_id
         self.table = table
         self.query = query
@@ -74,7 +90,13 @@ class SqlSource:
         engine = self.get_engine()
         if self.table is not None:
             schema, table = split_table_name(self.table, self.schema)
-            return SqlBatch(engine=engine, table=table, schema=schema, description=self.describe())
+            return SqlBatch(
+                engine=engine, table=table, schema=schema, description=self.describe(),
+                work_mem=self.work_mem, parallel=self.parallel,
+            )  # fmt: skip
         if not isinstance(self.query, str) or not self.query.strip():
             raise DataSourceError(f"SqlSource(conn_id={self.conn_id!r}) query= is empty.")
-        return SqlBatch(engine=engine, query=self.query.strip().rstrip(";"), description=self.describe())
+        return SqlBatch(
+            engine=engine, query=self.query.strip().rstrip(";"), description=self.describe(),
+            work_mem=self.work_mem, parallel=self.parallel,
+        )  # fmt: skip

@@ -42,6 +42,8 @@ class SqlBatch:
     table: str | None = None
     schema: str | None = None
     query: str | None = None
+    work_mem: str | None = None
+    parallel: int = 1
 
     @property
     def url(self) -> str:

@@ -159,7 +159,10 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             profiles = [DatasetProfile.from_dict(r.profile) for r in reversed(rows)]  # oldest first
             baseline = profiles[0] if len(profiles) == 1 else median_profile(profiles)
         if batch is not None:
-            current = profile_sql(batch.engine, batch.selectable(), reference=baseline)
+            current = profile_sql(
+                batch.engine, batch.selectable(), reference=baseline, work_mem=batch.work_mem,
+                parallel=batch.parallel,
+            )  # fmt: skip
         else:
             current = profile_frame(frame, reference=baseline)
         results = self._evaluate(current, baseline, rows, policy, key)
