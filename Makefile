@@ -13,7 +13,7 @@ export AIRFLOW__CORE__PARALLELISM ?= 4
 export GX_ANALYTICS_ENABLED := False
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db demo test lint typecheck pytest bench clean
+.PHONY: venv airflow-db chromium demo test lint typecheck pytest bench clean
 
 venv: $(STAMP)
 
@@ -39,7 +39,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy airflow_mlops
 
-pytest: $(STAMP)
+# The browser tests drive Debian's chromium (playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }
+
+pytest: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -37,6 +37,7 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "airflow-mlops", "python-modules": ["airflow_mlops.triggers.gate"]}
         ],
         "notifications": ["airflow_mlops.notifications.webhook.WebhookNotifier"],
+        "extra-links": ["airflow_mlops.links.QualityReportLink"],
         "plugins": [{"name": "airflow_mlops", "plugin-class": "airflow_mlops.plugins.mlops.MlopsPlugin"}],
         "config": {
             "mlops": {

@@ -108,10 +108,33 @@ class BaselineCheck:
             **kwargs,
         )
 
+    def bounds(self, baseline: float, limit: float) -> tuple[float | None, float | None] | None:
+        """The observed values whose statistic stays within ``limit`` against ``baseline`` (``None`` for an
+        open side), or ``None`` when the statistic is not a scalar comparison (drift, schema)."""
+        return None
+
+    def band(self, baseline: Any) -> dict[str, list[float | None]] | None:
+        """``{"warn": [low, high], "fail": [low, high]}`` in observed units: what the report charts draw
+        around the baseline. Only the given thresholds appear."""
+        if not isinstance(baseline, int | float) or isinstance(baseline, bool) or not math.isfinite(baseline):
+            return None
+        band: dict[str, list[float | None]] = {}
+        for level, limit in self.thresholds().items():
+            if limit is None:
+                continue
+            bounds = self.bounds(float(baseline), float(limit))
+            if bounds is None:
+                return None
+            band[level] = [json_safe(bounds[0]), json_safe(bounds[1])]
+        return band or None
+
     def graded(
         self, statistic: float, *, observed: Any, baseline: Any, message: str, **kwargs: Any
     ) -> CheckResult:
         status = grade(statistic, warn=getattr(self, "warn", None), fail=getattr(self, "fail", None))
+        band = self.band(baseline)
+        if band is not None:
+            kwargs["details"] = {**kwargs.get("details", {}), "band": band}
         return self.result(
             status,
             observed=json_safe(observed),
@@ -152,6 +175,9 @@ class RowCount(BaselineCheck):
         statistic = (0.0 if cur == 0 else math.inf) if base == 0 else abs(cur - base) / base
         change = "n/a" if base == 0 else f"{(cur - base) / base:+.1%}"
         return self.graded(statistic, observed=cur, baseline=base, message=f"{cur} rows vs {base} ({change})")
+
+    def bounds(self, baseline: float, limit: float) -> tuple[float | None, float | None] | None:
+        return (baseline * (1 - limit), baseline * (1 + limit)) if baseline > 0 else None
 
 
 @dataclass(frozen=True)
@@ -220,6 +246,9 @@ class NullRate(BaselineCheck):
             message=f"null rate {cur:.2%} vs {base:.2%} (+{increase:.2%})",
         )
 
+    def bounds(self, baseline: float, limit: float) -> tuple[float | None, float | None] | None:
+        return (None, baseline + limit)
+
 
 @dataclass(frozen=True)
 class Mean(BaselineCheck):
@@ -254,6 +283,10 @@ class Mean(BaselineCheck):
             raise InputError(f"Mean('{self.column}'): the {side} column has no non-null values.")
         statistic = abs(cur - base) / abs(base) if base != 0 else abs(cur - base)
         return self.graded(statistic, observed=cur, baseline=base, message=f"mean {cur:.6g} vs {base:.6g}")
+
+    def bounds(self, baseline: float, limit: float) -> tuple[float | None, float | None] | None:
+        spread = limit * abs(baseline) if baseline != 0 else limit
+        return (baseline - spread, baseline + spread)
 
 
 @dataclass(frozen=True)
@@ -340,3 +373,7 @@ class MetricRegression(BaselineCheck):
             baseline=base,
             message=f"{self.metric} {cur:.6g} vs baseline {base:.6g} (drop {unit})",
         )
+
+    def bounds(self, baseline: float, limit: float) -> tuple[float | None, float | None] | None:
+        drop = limit * abs(baseline) if self.relative else limit
+        return (baseline - drop, None) if self.higher_is_better else (None, baseline + drop)

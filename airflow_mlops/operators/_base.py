@@ -23,6 +23,7 @@ from airflow_mlops.core.results import (
     summarize,
 )
 from airflow_mlops.exceptions import InputError, MlopsError, StoreError
+from airflow_mlops.links import QualityReportLink
 from airflow_mlops.sources import SqlSource
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class MlopsCheckOperator(BaseOperator):
 
     kind: ClassVar[str] = "check"
     ui_color = "#e8f4fd"
+    operator_extra_links = (QualityReportLink(),)
 
     def __init__(self, *, fail_task: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)

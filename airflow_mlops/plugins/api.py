@@ -1,26 +1,31 @@
 """The airflow-mlops FastAPI app, mounted by the plugin under ``/mlops``.
 
 Airflow does not protect plugin routes: every route here depends on Airflow's authenticated user
-(``GetUserDep``), reads are limited to the DAGs the user may read, and writes need edit permission on
-the incident's DAG and record the user. Pages are server-rendered with every data-derived value escaped.
+(``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
+read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
+must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
+server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped.
 """
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
 
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from airflow_mlops.links import report_path
+from airflow_mlops.plugins import pages
 
 __all__ = ["create_app"]
 
 API = "/api/v1"
-GATE_STATUSES = ("PASSED", "WARNED", "FAILED", "ERRORED", "OVERRIDDEN")
+STATUS_PATTERN = "^(" + "|".join(pages.GATE_STATUSES) + ")$"
+STATUS_OR_EMPTY = "^(|" + "|".join(pages.GATE_STATUSES) + ")$"  # a page's filter form sends "" for any
+HISTORY_RUNS = 30
 
 
 def _store() -> Any:
@@ -29,18 +34,37 @@ def _store() -> Any:
     return get_store()
 
 
+def _auth_manager() -> Any:
+    from airflow.api_fastapi.app import get_auth_manager
+
+    return get_auth_manager()
+
+
 def _readable_dag_ids(user: Any) -> set[str]:
-    from airflow.api_fastapi.app import get_auth_manager
-
-    return set(get_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
+    return set(_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
 
 
-def _require_edit(user: Any, dag_id: str) -> None:
-    from airflow.api_fastapi.app import get_auth_manager
+def _require_edit(user: Any, dag_ids: set[str] | str) -> None:
     from airflow.api_fastapi.auth.managers.models.resource_details import DagDetails
+    from airflow.models.dag import DagModel
 
-    if not get_auth_manager().is_authorized_dag(method="PUT", details=DagDetails(id=dag_id), user=user):
-        raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
+    for dag_id in sorted({dag_ids} if isinstance(dag_ids, str) else dag_ids):
+        details = DagDetails(id=dag_id, team_name=DagModel.get_team_name(dag_id))
+        if not _auth_manager().is_authorized_dag(method="PUT", details=details, user=user):
+            raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
+
+
+def _json_writer(request: Request, user: GetUserDep) -> Any:
+    """The user of a mutation, which must carry a JSON body: an HTML form from another site cannot."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise HTTPException(
+            status_code=415, detail="send the request body as JSON (Content-Type: application/json)"
+        )
+    return user
+
+
+WriterDep = Annotated[Any, Depends(_json_writer)]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,11 +84,25 @@ def _gate_json(row: Any) -> dict[str, Any]:
         "message": row.message,
         "decided_at": _iso(row.finished_at),
         "incident_id": summary.get("incident_id"),
-        "report": f"/mlops/report/{quote(row.dag_id, safe='')}/{quote(row.run_id, safe='')}/{quote(row.task_id, safe='')}",
+        "report": report_path(row.dag_id, row.run_id, row.task_id),
+    }
+
+
+def _run_json(row: Any) -> dict[str, Any]:
+    return {
+        "dag_id": row.dag_id,
+        "task_id": row.task_id,
+        "run_id": row.run_id,
+        "map_index": row.map_index,
+        "kind": row.kind,
+        "status": row.status,
+        "message": row.message,
+        "finished_at": _iso(row.finished_at),
     }
 
 
 def _result_json(r: Any) -> dict[str, Any]:
+    details = r.details if isinstance(r.details, dict) else {}
     return {
         "name": r.name,
         "check_type": r.check_type,
@@ -76,10 +114,9 @@ def _result_json(r: Any) -> dict[str, Any]:
         "baseline": r.baseline,
         "statistic": r.statistic,
         "threshold": r.threshold,
+        "band": details.get("band"),
         "message": r.message,
-        "unexpected_sample": (r.details or {}).get("partial_unexpected_list")
-        if isinstance(r.details, dict)
-        else None,
+        "unexpected_sample": details.get("partial_unexpected_list"),
     }
 
 
@@ -99,68 +136,147 @@ def _incident_json(i: Any) -> dict[str, Any]:
         "runbook_url": i.runbook_url,
         "acked_by": i.acked_by,
         "snoozed_until": _iso(i.snoozed_until),
+        "resolved_by": i.resolved_by,
     }
 
 
-def gate_report(dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+def _pin_json(p: Any) -> dict[str, Any]:
+    profile = p.profile
+    return {
+        "key": p.baseline_key,
+        "label": p.label,
+        "active": p.active,
+        "profile_id": p.profile_id,
+        "run_id": profile.run_id if profile is not None else None,
+        "pinned_by": p.pinned_by,
+        "pinned_at": _iso(p.pinned_at),
+        "reason": p.reason,
+        "unpinned_by": p.unpinned_by,
+    }
+
+
+def _check_json(store: Any, row: Any, history_runs: int) -> dict[str, Any]:
+    results = [_result_json(r) for r in row.results]
+    charted = [r["name"] for r in results if r["statistic"] is not None or r["band"]]
+    if charted and history_runs > 0:
+        series: dict[str, list[dict[str, Any]]] = {}
+        for run, result in store.check_history(
+            dag_id=row.dag_id, task_id=row.task_id, map_index=row.map_index, names=charted,
+            up_to_id=row.id, runs=history_runs,
+        ):  # fmt: skip
+            point = _result_json(result)
+            series.setdefault(result.name, []).append(
+                {"run_id": run.run_id, "finished_at": _iso(run.finished_at)}
+                | {k: point[k] for k in ("status", "observed", "baseline", "statistic", "threshold", "band")}
+            )
+        for r in results:
+            r["history"] = series.get(r["name"], [])
+    return {
+        "task_id": row.task_id,
+        "map_index": row.map_index,
+        "kind": row.kind,
+        "status": row.status,
+        "message": row.message,
+        "data_source": row.data_source,
+        "results": results,
+    }
+
+
+def task_report(
+    dag_id: str, run_id: str, task_id: str, *, history_runs: int = HISTORY_RUNS
+) -> dict[str, Any]:
+    """A gate's decision with its upstream checks, or a check task's own results; with each compared
+    check's history over the task's last ``history_runs`` runs."""
     store = _store()
-    gate = store.latest_check_run(dag_id=dag_id, task_id=task_id, run_id=run_id)
-    if gate is None or gate.kind != "gate":
+    rows = store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=task_id)
+    if not rows:
         raise HTTPException(
-            status_code=404, detail=f"no gate decision for {dag_id}.{task_id} in run {run_id}"
+            status_code=404,
+            detail=f"no airflow-mlops result for {dag_id}.{task_id} in run {run_id} (not a check or gate "
+            "task, or it has not run yet)",
         )
-    summary = gate.summary or {}
+    head = rows[0]
+    summary = head.summary or {}
+    report: dict[str, Any] = {
+        **_gate_json(head),
+        "kind": head.kind,
+        "data_source": head.data_source,
+        "decision": summary.get("decision"),
+        "reasons": summary.get("reasons") or [],
+        "runbook_url": summary.get("runbook_url"),
+        "overrides": [],
+    }
+    if head.kind != "gate":
+        report["checks"] = [_check_json(store, row, history_runs) for row in rows]
+        return report
     checks = []
     # "upstream" holds labels; a mapped check appears once per map index ("validate[3]"), its task once here
     upstream_tasks = dict.fromkeys(label.split("[")[0] for label in summary.get("upstream") or [])
     for upstream_task in upstream_tasks:
         for row in store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=upstream_task):
-            checks.append(
-                {
-                    "task_id": row.task_id,
-                    "map_index": row.map_index,
-                    "kind": row.kind,
-                    "status": row.status,
-                    "message": row.message,
-                    "data_source": row.data_source,
-                    "results": [_result_json(r) for r in row.results],
-                }
-            )
-    overrides = [
+            checks.append(_check_json(store, row, history_runs))
+    report["checks"] = checks
+    report["overrides"] = [
         {"by": o.created_by, "reason": o.reason, "at": _iso(o.created_at), "active": o.active}
         for o in store.overrides(dag_id=dag_id, run_id=run_id)
         if o.task_id == task_id
     ]
-    return {
-        **_gate_json(gate),
-        "decision": summary.get("decision"),
-        "reasons": summary.get("reasons") or [],
-        "runbook_url": summary.get("runbook_url"),
-        "checks": checks,
-        "overrides": overrides,
-    }
+    return report
 
 
-class SnoozeBody(BaseModel):
-    duration: str = Field(max_length=16, description="e.g. 30m, 4h, 1d")
-    note: str | None = Field(default=None, max_length=2000)
+def _root(request: Request) -> str:
+    """Where the app is mounted (``/mlops``, behind any base URL): page links are built from it."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     note: str | None = Field(default=None, max_length=2000)
+
+
+class SnoozeBody(NoteBody):
+    duration: str = Field(max_length=16, description="e.g. 30m, 4h, 1d")
+
+
+class PinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
+    label: str = Field(default="default", min_length=1, max_length=100)
+    run_id: str | None = Field(default=None, max_length=250, description="empty: the latest profile")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class UnpinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
+    label: str = Field(default="default", min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OverrideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dag_id: str = Field(min_length=1, max_length=250)
+    run_id: str = Field(min_length=1, max_length=250)
+    task_id: str = Field(min_length=1, max_length=250)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _input_error() -> type[Exception]:
+    from airflow_mlops.exceptions import InputError
+
+    return InputError
 
 
 def _router() -> APIRouter:
     router = APIRouter()
 
-    @router.get(f"{API}/gates", summary="Latest decision of every gate the user may read, failing first")
-    def list_gates(
-        user: GetUserDep,
-        owner: str | None = None,
-        dag_id: str | None = None,
-        status: str | None = Query(default=None, pattern="^(PASSED|WARNED|FAILED|ERRORED|OVERRIDDEN)$"),
-        limit: int = Query(default=50, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+    # -- JSON API ------------------------------------------------------------------------------------
+    def gates_listing(
+        user: Any, owner: str | None, dag_id: str | None, status: str | None, limit: int, offset: int
     ) -> dict[str, Any]:
         readable = _readable_dag_ids(user)
         if dag_id is not None:
@@ -170,26 +286,46 @@ def _router() -> APIRouter:
         )
         return {"gates": [_gate_json(r) for r in rows], "counts": counts, "limit": limit, "offset": offset}
 
+    @router.get(f"{API}/gates", summary="Latest decision of every gate the user may read, failing first")
+    def list_gates(
+        user: GetUserDep,
+        owner: str | None = None,
+        dag_id: str | None = None,
+        status: str | None = Query(default=None, pattern=STATUS_PATTERN),
+        limit: int = Query(default=50, ge=1, le=500),
+        offset: int = Query(default=0, ge=0),
+    ) -> dict[str, Any]:
+        return gates_listing(user, owner, dag_id, status, limit, offset)
+
     @router.get(
         f"{API}/reports/{{dag_id}}/{{run_id}}/{{task_id}}",
         dependencies=[Depends(requires_access_dag("GET"))],
-        summary="A gate's decision, its upstream checks with observed vs expected/baseline, and overrides",
+        summary="A gate's decision and upstream checks, or a check task's results, with history",
     )
-    def get_report(dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
-        return gate_report(dag_id, run_id, task_id)
+    def get_report(
+        dag_id: str, run_id: str, task_id: str, history: int = Query(default=HISTORY_RUNS, ge=0, le=200)
+    ) -> dict[str, Any]:
+        return task_report(dag_id, run_id, task_id, history_runs=history)
+
+    def open_incidents(user: Any, owner: str | None, dag_id: str | None, limit: int) -> list[dict[str, Any]]:
+        readable = _readable_dag_ids(user)
+        if dag_id is not None:
+            readable &= {dag_id}
+        rows = _store().incidents(owner=owner, dag_ids=readable, limit=limit)
+        return [_incident_json(i) for i in rows]
 
     @router.get(f"{API}/incidents", summary="Open incidents of the DAGs the user may read")
     def list_incidents(
-        user: GetUserDep, owner: str | None = None, limit: int = Query(default=100, ge=1, le=1000)
+        user: GetUserDep,
+        owner: str | None = None,
+        dag_id: str | None = None,
+        limit: int = Query(default=100, ge=1, le=1000),
     ) -> dict[str, Any]:
-        rows = _store().incidents(owner=owner, dag_ids=_readable_dag_ids(user), limit=limit)
-        return {"incidents": [_incident_json(i) for i in rows]}
+        return {"incidents": open_incidents(user, owner, dag_id, limit)}
 
     def _act(
         user: Any, incident_id: int, action: str, *, until: datetime | None, note: str | None
     ) -> dict[str, Any]:
-        from airflow_mlops.exceptions import InputError
-
         store = _store()
         incident = store.incident(incident_id)
         if incident is None or incident.dag_id not in _readable_dag_ids(user):
@@ -199,20 +335,20 @@ def _router() -> APIRouter:
             row = store.update_incident(
                 incident_id, action=action, user=user.get_name(), until=until, note=note
             )
-        except InputError as exc:
+        except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return _incident_json(row)
 
     @router.post(f"{API}/incidents/{{incident_id}}/ack", summary="Acknowledge: repeats stay quiet")
-    def ack(incident_id: int, user: GetUserDep, body: NoteBody | None = None) -> dict[str, Any]:
-        return _act(user, incident_id, "ack", until=None, note=body.note if body else None)
+    def ack(incident_id: int, user: WriterDep, body: NoteBody) -> dict[str, Any]:
+        return _act(user, incident_id, "ack", until=None, note=body.note)
 
     @router.post(f"{API}/incidents/{{incident_id}}/resolve", summary="Resolve the incident")
-    def resolve(incident_id: int, user: GetUserDep, body: NoteBody | None = None) -> dict[str, Any]:
-        return _act(user, incident_id, "resolve", until=None, note=body.note if body else None)
+    def resolve(incident_id: int, user: WriterDep, body: NoteBody) -> dict[str, Any]:
+        return _act(user, incident_id, "resolve", until=None, note=body.note)
 
     @router.post(f"{API}/incidents/{{incident_id}}/snooze", summary="Snooze for a duration")
-    def snooze(incident_id: int, user: GetUserDep, body: SnoozeBody) -> dict[str, Any]:
+    def snooze(incident_id: int, user: WriterDep, body: SnoozeBody) -> dict[str, Any]:
         from airflow_mlops.core.owners import OwnersError, parse_duration
 
         try:
@@ -221,86 +357,134 @@ def _router() -> APIRouter:
             raise HTTPException(status_code=422, detail=str(exc)) from None
         return _act(user, incident_id, "snooze", until=until, note=body.note)
 
+    def baselines_listing(user: Any) -> dict[str, Any]:
+        store = _store()
+        keys = store.baseline_keys(dag_ids=_readable_dag_ids(user))
+        names = {k["baseline_key"] for k in keys}
+        return {
+            "keys": [
+                {
+                    "key": k["baseline_key"],
+                    "dag_id": k["dag_id"],
+                    "kind": k["kind"],
+                    "profiles": k["profiles"],
+                    "latest": _iso(k["latest"]),
+                }
+                for k in keys
+            ],  # fmt: skip
+            "pins": [_pin_json(p) for p in store.pins() if p.baseline_key in names],
+        }
+
+    @router.get(f"{API}/baselines", summary="Baseline keys of the DAGs the user may read, with active pins")
+    def list_baselines(user: GetUserDep) -> dict[str, Any]:
+        return baselines_listing(user)
+
+    def _key_dags(user: Any, key: str) -> set[str]:
+        dag_ids = _store().key_dag_ids(key)
+        if not dag_ids or not dag_ids <= _readable_dag_ids(user):
+            raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
+        _require_edit(user, dag_ids)
+        return dag_ids
+
+    @router.post(f"{API}/baselines/pin", summary="Pin a run's profile (default: the latest) under a label")
+    def pin(user: WriterDep, body: PinBody) -> dict[str, Any]:
+        _key_dags(user, body.key)
+        try:
+            row = _store().pin(
+                key=body.key, label=body.label, user=user.get_name(), reason=body.reason,
+                run_id=body.run_id or None, latest=not body.run_id,
+            )  # fmt: skip
+        except _input_error() as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        return _pin_json(row)
+
+    @router.post(f"{API}/baselines/unpin", summary="Retire a label's active pin")
+    def unpin(user: WriterDep, body: UnpinBody) -> dict[str, Any]:
+        _key_dags(user, body.key)
+        try:
+            row = _store().unpin(key=body.key, label=body.label, user=user.get_name(), reason=body.reason)
+        except _input_error() as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        return _pin_json(row)
+
+    @router.post(
+        f"{API}/overrides", summary="Override a gate's decision (takes effect when the gate re-runs)"
+    )
+    def override(user: WriterDep, body: OverrideBody) -> dict[str, Any]:
+        if body.dag_id not in _readable_dag_ids(user):
+            raise HTTPException(status_code=404, detail=f"no gate decision for {body.dag_id}.{body.task_id}")
+        _require_edit(user, body.dag_id)
+        store = _store()
+        gate = store.latest_check_run(dag_id=body.dag_id, task_id=body.task_id, run_id=body.run_id)
+        if gate is None or gate.kind != "gate":
+            raise HTTPException(
+                status_code=404,
+                detail=f"no gate decision for {body.dag_id}.{body.task_id} in run {body.run_id}",
+            )
+        row = store.add_override(
+            dag_id=body.dag_id,
+            run_id=body.run_id,
+            task_id=body.task_id,
+            reason=body.reason,
+            user=user.get_name(),
+        )
+        return {"id": row.id, "by": row.created_by, "reason": row.reason, "at": _iso(row.created_at)}
+
+    # -- pages ---------------------------------------------------------------------------------------
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview_page(
+        request: Request,
+        user: GetUserDep,
+        owner: str | None = None,
+        dag_id: str | None = None,
+        status: str | None = Query(default=None, pattern=STATUS_OR_EMPTY),
+        offset: int = Query(default=0, ge=0),
+    ) -> str:
+        owner, dag_id, status = owner or None, dag_id or None, status or None
+        listing = gates_listing(user, owner, dag_id, status, 50, offset)
+        return pages.render_overview(_root(request), listing, owner=owner, dag_id=dag_id, status=status)
+
+    @router.get("/triage", response_class=HTMLResponse, include_in_schema=False)
+    def triage_page(request: Request, user: GetUserDep, owner: str | None = None) -> str:
+        owner = owner or None
+        return pages.render_triage(_root(request), open_incidents(user, owner, None, 500), owner=owner)
+
+    @router.get(
+        "/dag/{dag_id}",
+        response_class=HTMLResponse,
+        dependencies=[Depends(requires_access_dag("GET"))],
+        include_in_schema=False,
+    )
+    def dag_page(request: Request, dag_id: str, user: GetUserDep) -> str:
+        gates = gates_listing(user, None, dag_id, None, 100, 0)["gates"]
+        recent = [_run_json(r) for r in _store().check_runs(dag_id=dag_id, limit=30)]
+        incidents = open_incidents(user, None, dag_id, 100)
+        return pages.render_dag(_root(request), dag_id, gates, incidents, recent)
+
     @router.get(
         "/report/{dag_id}/{run_id}/{task_id}",
         response_class=HTMLResponse,
         dependencies=[Depends(requires_access_dag("GET"))],
         include_in_schema=False,
     )
-    def report_page(dag_id: str, run_id: str, task_id: str) -> str:
-        return render_report(gate_report(dag_id, run_id, task_id))
+    def report_page(request: Request, dag_id: str, run_id: str, task_id: str) -> str:
+        return pages.render_report(_root(request), task_report(dag_id, run_id, task_id))
+
+    @router.get("/baselines", response_class=HTMLResponse, include_in_schema=False)
+    def baselines_page(request: Request, user: GetUserDep) -> str:
+        listing = baselines_listing(user)
+        return pages.render_baselines(_root(request), listing["keys"], listing["pins"])
 
     return router
-
-
-_CSS = """
-body{font-family:Inter,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1a202c;background:#fff}
-@media (prefers-color-scheme: dark){body{color:#e2e8f0;background:#1a202c} td,th{border-color:#4a5568!important}}
-h1{font-size:20px;font-weight:600} h2{font-size:16px;font-weight:600;margin-top:24px}
-table{border-collapse:collapse;font-size:13px;width:100%} td,th{border-bottom:1px solid #e2e8f0;padding:6px 8px;text-align:left;vertical-align:top}
-.badge{display:inline-block;border-radius:4px;padding:1px 8px;font-size:12px;font-weight:600;color:#fff}
-.PASSED{background:#38a169}.WARNED{background:#d69e2e}.FAILED,.ERRORED{background:#e53e3e}.OVERRIDDEN{background:#805ad5}
-.INFO,.NO_BASELINE{background:#718096} code{font-size:12px}
-"""
-
-
-_BADGE_CLASSES = {*GATE_STATUSES, "INFO", "NO_BASELINE"}
-
-
-def _badge(status: Any) -> str:
-    text = html.escape(str(status))
-    css = str(status) if str(status) in _BADGE_CLASSES else ""
-    return f'<span class="badge {css}">{text}</span>'
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return f"<code>{html.escape(value if isinstance(value, str) else repr(value))[:500]}</code>"
-
-
-def render_report(report: dict[str, Any]) -> str:
-    e = html.escape
-    reasons = (
-        "".join(f"<li>{e(str(r))}</li>" for r in report["reasons"]) or "<li>all upstream checks passed</li>"
-    )
-    rows = []
-    for check in report["checks"]:
-        for r in check["results"]:
-            rows.append(
-                "<tr>"
-                f"<td>{e(check['task_id'])}</td><td>{e(r['name'])}</td><td>{_badge(r['status'])}</td>"
-                f"<td>{_cell(r['observed'])}</td><td>{_cell(r['expected'] if r['expected'] is not None else r['threshold'])}</td>"
-                f"<td>{_cell(r['baseline'])}</td><td>{_cell(r['unexpected_sample'])}</td>"
-                "</tr>"
-            )
-    overrides = (
-        "".join(
-            f"<li>{e(str(o['by']))} at {e(str(o['at']))}: {e(str(o['reason']))}</li>"
-            for o in report["overrides"]
-        )
-        or "<li>none</li>"
-    )
-    runbook = report.get("runbook_url")
-    runbook_link = f'<p><a href="{e(runbook, quote=True)}" rel="noopener">Runbook</a></p>' if runbook else ""
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>Gate {e(report['dag_id'])}.{e(report['task_id'])}</title>"
-        f"<style>{_CSS}</style></head><body>"
-        f"<h1>Quality gate {e(report['dag_id'])}.{e(report['task_id'])} {_badge(report['status'])}</h1>"
-        f"<p>Run <code>{e(report['run_id'])}</code> · owner <b>{e(str(report['owner']))}</b>"
-        + (f" · incident #{e(str(report['incident_id']))}" if report.get("incident_id") else "")
-        + f"</p>{runbook_link}<h2>Why</h2><ul>{reasons}</ul>"
-        "<h2>Checks</h2><table><tr><th>task</th><th>check</th><th>status</th><th>observed</th>"
-        f"<th>expected</th><th>baseline</th><th>unexpected sample</th></tr>{''.join(rows)}</table>"
-        f"<h2>Overrides</h2><ul>{overrides}</ul></body></html>"
-    )
 
 
 def create_app() -> FastAPI:
     app = FastAPI(
         title="airflow-mlops",
         version="1",
-        description="Quality gates, checks and incidents recorded by airflow-mlops.",
+        description="Quality gates, checks, incidents and baselines recorded by airflow-mlops. Every route "
+        "needs an Airflow user (bearer token or the UI's session cookie); mutations need DAG edit permission "
+        "and a JSON body.",
     )
     app.include_router(_router())
     return app

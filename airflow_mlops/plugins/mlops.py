@@ -6,6 +6,8 @@ from functools import cached_property
 
 from airflow.plugins_manager import AirflowPlugin
 
+from airflow_mlops.links import QualityReportLink
+
 __all__ = ["MlopsPlugin"]
 
 
@@ -18,8 +20,8 @@ def _fastapi_apps() -> list[dict[str, object]]:
 
 
 class MlopsPlugin(AirflowPlugin):
-    """Registers the airflow-mlops app (JSON API and gate report pages under ``/mlops``) and a tab on
-    task instances that shows the gate report."""
+    """Registers the airflow-mlops app (JSON API and pages under ``/mlops``), a "Quality Gates" nav entry,
+    a DAG tab, a task-instance tab and the "Quality report" extra link of check and gate tasks."""
 
     name = "airflow_mlops"
 
@@ -29,11 +31,26 @@ class MlopsPlugin(AirflowPlugin):
         # that loads plugins, a task's worker process included, skips importing the api-server (~0.7 s).
         return _fastapi_apps()
 
+    operator_extra_links = [QualityReportLink()]
+
     external_views = [
         {
-            "name": "Quality gate report",
+            "name": "Quality Gates",
+            "href": "/mlops/",
+            "destination": "nav",
+            "nav_top_level": True,
+            "url_route": "mlops_overview",
+        },
+        {
+            "name": "Quality",
+            "href": "/mlops/dag/{DAG_ID}",
+            "destination": "dag",
+            "url_route": "mlops_dag",
+        },
+        {
+            "name": "Quality report",
             "href": "/mlops/report/{DAG_ID}/{RUN_ID}/{TASK_ID}",
             "destination": "task_instance",
-            "url_route": "mlops_gate_report",
-        }
+            "url_route": "mlops_report",
+        },
     ]

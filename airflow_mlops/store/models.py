@@ -44,6 +44,9 @@ class CheckRunRow(Base):
         sa.Index("ix_mlops_check_run_dag_run", "dag_id", "run_id"),
         sa.Index("ix_mlops_check_run_finished", "finished_at"),
         sa.Index("ix_mlops_check_run_status", "status"),
+        # the UI: the latest decision per gate, and a task's history (newest first)
+        sa.Index("ix_mlops_check_run_kind_dag_id_task_id", "kind", "dag_id", "task_id", "id"),
+        sa.Index("ix_mlops_check_run_dag_id_task_id_map_index", "dag_id", "task_id", "map_index", "id"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
@@ -108,7 +111,10 @@ class ProfileRow(Base):
     """
 
     __tablename__ = "mlops_profile"
-    __table_args__ = (sa.Index("ix_mlops_profile_key_kind_run_after", "baseline_key", "kind", "run_after"),)
+    __table_args__ = (
+        sa.Index("ix_mlops_profile_key_kind_run_after", "baseline_key", "kind", "run_after"),
+        sa.Index("ix_mlops_profile_dag_id_baseline_key", "dag_id", "baseline_key"),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     check_run_id: Mapped[int | None] = mapped_column(
@@ -176,6 +182,7 @@ class IncidentRow(Base):
         sa.Index("ix_mlops_incident_fingerprint_status", "fingerprint", "status"),
         sa.Index("ix_mlops_incident_owner_status", "owner", "status"),
         sa.Index("ix_mlops_incident_gate", "dag_id", "gate_task_id", "status"),
+        sa.Index("ix_mlops_incident_status_last_seen", "status", "last_seen"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)

@@ -364,6 +364,76 @@ class ResultsStore:
 
         return self._read(work)
 
+    def check_history(
+        self,
+        *,
+        dag_id: str,
+        task_id: str,
+        map_index: int = -1,
+        names: Collection[str],
+        up_to_id: int | None = None,
+        runs: int = 30,
+    ) -> list[tuple[CheckRunRow, CheckResultRow]]:
+        """The results named ``names`` of a task's last ``runs`` DAG runs (latest try of each), oldest
+        first, up to the check run ``up_to_id``: the series a report's history charts draw."""
+
+        def work(session: Session) -> list[tuple[CheckRunRow, CheckResultRow]]:
+            run_ids = (
+                sa.select(CheckRunRow.id)
+                .where(
+                    CheckRunRow.dag_id == dag_id,
+                    CheckRunRow.task_id == task_id,
+                    CheckRunRow.map_index == map_index,
+                    _latest_check_try(),
+                )
+                .order_by(CheckRunRow.id.desc())
+                .limit(runs)
+            )
+            if up_to_id is not None:
+                run_ids = run_ids.where(CheckRunRow.id <= up_to_id)
+            query = (
+                sa.select(CheckRunRow, CheckResultRow)
+                .join(CheckResultRow, CheckResultRow.check_run_id == CheckRunRow.id)
+                .where(CheckRunRow.id.in_(run_ids.scalar_subquery()), CheckResultRow.name.in_(list(names)))
+                .order_by(CheckRunRow.id, CheckResultRow.position)
+            )
+            return [(run, result) for run, result in session.execute(query)]
+
+        return self._read(work)
+
+    def baseline_keys(
+        self, *, dag_ids: Collection[str] | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Every baseline key with its DAG, kind, number of profiles and the latest one's time and run."""
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            query = (
+                sa.select(
+                    ProfileRow.baseline_key,
+                    ProfileRow.dag_id,
+                    ProfileRow.kind,
+                    sa.func.count().label("profiles"),
+                    sa.func.max(ProfileRow.run_after).label("latest"),
+                )
+                .group_by(ProfileRow.baseline_key, ProfileRow.dag_id, ProfileRow.kind)
+                .order_by(ProfileRow.baseline_key)
+                .limit(limit)
+            )
+            if dag_ids is not None:
+                query = query.where(ProfileRow.dag_id.in_(list(dag_ids)))
+            return [dict(row._mapping) for row in session.execute(query)]
+
+        return self._read(work)
+
+    def key_dag_ids(self, key: str) -> set[str]:
+        """The DAGs that recorded profiles under ``key`` (whose permissions guard its pins)."""
+
+        def work(session: Session) -> set[str]:
+            query = sa.select(ProfileRow.dag_id).where(ProfileRow.baseline_key == key).distinct()
+            return {dag_id for dag_id in session.scalars(query) if dag_id is not None}
+
+        return self._read(work)
+
     # -- profiles and baselines -------------------------------------------------------------------
     def _upsert_profile(
         self, session: Session, run: CheckRunRow, record: CheckRunRecord, profile: ProfileRecord
@@ -604,14 +674,6 @@ class ResultsStore:
         """The latest try of every map index of a task in a DAG run, with results."""
 
         def work(session: Session) -> list[CheckRunRow]:
-            later = sa.orm.aliased(CheckRunRow)
-            newer = sa.exists().where(
-                later.dag_id == CheckRunRow.dag_id,
-                later.task_id == CheckRunRow.task_id,
-                later.run_id == CheckRunRow.run_id,
-                later.map_index == CheckRunRow.map_index,
-                later.try_number > CheckRunRow.try_number,
-            )
             query = (
                 sa.select(CheckRunRow)
                 .options(selectinload(CheckRunRow.results))
@@ -619,7 +681,7 @@ class ResultsStore:
                     CheckRunRow.dag_id == dag_id,
                     CheckRunRow.run_id == run_id,
                     CheckRunRow.task_id == task_id,
-                    ~newer,
+                    _latest_check_try(),
                 )
                 .order_by(CheckRunRow.map_index)
             )
@@ -1013,6 +1075,18 @@ class ResultsStore:
             )
 
         self._write(work)
+
+
+def _latest_check_try() -> Any:
+    """Only a task's latest try in a DAG run counts (per map index): earlier tries were retried."""
+    later = sa.orm.aliased(CheckRunRow)
+    return ~sa.exists().where(
+        later.dag_id == CheckRunRow.dag_id,
+        later.task_id == CheckRunRow.task_id,
+        later.run_id == CheckRunRow.run_id,
+        later.map_index == CheckRunRow.map_index,
+        later.try_number > CheckRunRow.try_number,
+    )
 
 
 def _latest_try_only() -> Any:

@@ -481,3 +481,63 @@ def test_metric_regression_missing_metric_errors_and_lists_the_metrics() -> None
     assert missing_now.message == "metric 'auc' is not in the current metrics (metrics: accuracy, f1)."
     missing_before = check.evaluate(metrics(auc=0.9), MetricsProfile(metrics={}))
     assert missing_before.message == "metric 'auc' is not in the baseline metrics (metrics: none)."
+
+
+# -- bands: the observed range each threshold allows, drawn by the report's history charts ------------------
+
+
+def _grade_from_band(observed: float, band: dict[str, list[float | None]]) -> Status:
+    def inside(level: str) -> bool:
+        low, high = band[level]
+        return (low is None or observed >= low) and (high is None or observed <= high)
+
+    if "fail" in band and not inside("fail"):
+        return Status.FAILED
+    if "warn" in band and not inside("warn"):
+        return Status.WARNED
+    return Status.PASSED
+
+
+def test_row_count_band_is_the_baseline_plus_minus_each_threshold() -> None:
+    result = RowCount(warn=0.2, fail=0.5).evaluate(rows(130), rows(100))
+    assert result.details["band"] == {"warn": [80.0, 120.0], "fail": [50.0, 150.0]}
+    assert RowCount(warn=0.2).evaluate(rows(1), rows(0)).details.get("band") is None  # no relative band of 0
+
+
+@pytest.mark.parametrize(
+    ("check", "current", "baseline"),
+    [
+        (RowCount(warn=0.2, fail=0.5), lambda v: rows(max(int(v), 0)), lambda: rows(100)),
+        (Mean("x", warn=0.1, fail=0.3), lambda v: profile(x=[v]), lambda: profile(x=[-4.0])),
+        (Mean("x", fail=0.3), lambda v: profile(x=[v]), lambda: profile(x=[0.0])),
+        (MetricRegression("auc", warn=0.01, fail=0.05), lambda v: metrics(auc=v), lambda: metrics(auc=0.9)),
+        (
+            MetricRegression("rmse", fail=0.1, relative=True, higher_is_better=False),
+            lambda v: metrics(rmse=v),
+            lambda: metrics(rmse=2.0),
+        ),
+    ],
+    ids=["row_count", "mean", "mean_of_zero", "metric_abs", "metric_rel_lower_is_better"],
+)
+def test_a_band_agrees_with_the_grade_of_every_observed_value(check, current, baseline) -> None:  # type: ignore[no-untyped-def]
+    base = baseline()
+    for observed in np.linspace(-10, 200, 2101):
+        result = check.evaluate(current(float(observed)), base)
+        edges = [e for pair in (result.details.get("band") or {}).values() for e in pair if e is not None]
+        if result.status is Status.ERRORED or any(math.isclose(observed, e, abs_tol=1e-9) for e in edges):
+            continue  # on an edge the band and the grade may round differently: a drawing aid, not the grade
+        assert _grade_from_band(float(result.observed), result.details["band"]) is result.status, observed
+
+
+def test_null_rate_band_is_open_below() -> None:
+    result = NullRate("x", warn=0.01, fail=0.05).evaluate(
+        profile(x=[1.0, None, None, None]), profile(x=[1.0, 2.0, 3.0, None])
+    )
+    assert result.details["band"] == {"warn": [None, 0.26], "fail": [None, 0.3]}
+    assert result.status is Status.FAILED
+
+
+def test_drift_and_schema_have_no_band() -> None:
+    base = profile(x=[1.0, 2.0, 3.0, 4.0])
+    assert "band" not in Drift("x", method="psi", fail=0.2).evaluate(base, base).details
+    assert "band" not in Schema().evaluate(base, base).details

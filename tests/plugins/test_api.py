@@ -1,8 +1,14 @@
-"""The /mlops app mounted in Airflow's real api-server app: authentication, per-DAG authorization, the JSON
-API, the gate report page (escaped) and incident actions recorded with the acting user."""
+"""The /mlops app mounted in Airflow's real api-server app, with Airflow's real SimpleAuthManager: users in
+roles viewer and op, and per-DAG permissions through multi-team mode (a DAG bundle owned by a team).
+
+Covered: authentication of every route, read filtering by DAG permission, edit permission and audit of
+every mutation, JSON-only mutations (CSRF), HTML escaping, the report with its history charts, the
+overview, triage, DAG and baselines pages.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -12,24 +18,53 @@ from tests.helpers import run_dag
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
 
+SECRET_DAG = "mlops_test_gate_skip"  # moved into a bundle owned by team "secret" for these tests
+USERS = "viewer:viewer,op:op,insider:op:secret,outsider:op:other"
+JSON = {"Content-Type": "application/json"}
+
 
 @pytest.fixture(scope="module")
 def client(airflow_db):  # type: ignore[no-untyped-def]
     import os
 
-    os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin,viewer:viewer"
+    saved = {
+        k: os.environ.get(k)
+        for k in ("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "AIRFLOW__CORE__MULTI_TEAM")
+    }
+    os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = USERS
+    os.environ["AIRFLOW__CORE__MULTI_TEAM"] = "True"
     from airflow.api_fastapi.app import create_app
+    from airflow.models.team import Team
+    from airflow.utils.session import create_session
     from fastapi.testclient import TestClient
 
-    return TestClient(create_app())
+    with create_session() as session:  # the auth manager's teams must exist (`airflow teams create`)
+        for name in ("secret", "other"):
+            if session.get(Team, name) is None:
+                session.add(Team(name=name))
+
+    try:
+        yield TestClient(create_app())
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
-def token(role: str) -> dict[str, str]:
+def token(name: str) -> dict[str, str]:
     from airflow.api_fastapi.app import get_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-    jwt = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username=role, role=role))
+    role = {"viewer": "viewer"}.get(name, "op")
+    teams = {"insider": ["secret"], "outsider": ["other"]}.get(name, [])
+    jwt = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username=name, role=role, teams=teams))
     return {"Authorization": f"Bearer {jwt}"}
+
+
+def writer(name: str) -> dict[str, str]:
+    return {**token(name), **JSON}
 
 
 @pytest.fixture
@@ -39,86 +74,261 @@ def failed_gate(store, alerting):  # type: ignore[no-untyped-def]
     return run_dag(gate_dags.gate_dag, fault="nulls")
 
 
-def report_path(dag_run, prefix: str = "/mlops/report") -> str:  # type: ignore[no-untyped-def]
-    return f"{prefix}/{dag_run.dag_id}/{quote(dag_run.run_id, safe='')}/gate"
+@pytest.fixture
+def secret_gate(store, alerting):  # type: ignore[no-untyped-def]
+    """A failed gate (with an incident) of a DAG whose bundle belongs to team "secret"."""
+    from airflow.models.dag import DagModel
+    from airflow.models.dagbundle import DagBundleModel
+    from airflow.models.team import Team
+    from airflow.utils.session import create_session
 
-
-def test_every_route_needs_an_airflow_user(client, failed_gate) -> None:
-    for path in ("/mlops/api/v1/gates", "/mlops/api/v1/incidents", report_path(failed_gate),
-                 report_path(failed_gate, "/mlops/api/v1/reports")):  # fmt: skip
-        assert client.get(path).status_code == 401, path
-    assert client.post("/mlops/api/v1/incidents/1/ack").status_code == 401
-    forged = client.get("/mlops/api/v1/gates", headers={"Authorization": "Bearer forged"})
-    assert forged.status_code == 403 and "gates" not in forged.text  # Airflow rejects an invalid token
-
-
-def test_overview_lists_failing_gates_first_with_counts(client, failed_gate) -> None:
     from tests.dags import gate_dags
 
-    run_dag(gate_dags.gate_skip_dag, fault="nulls")
-    body = client.get("/mlops/api/v1/gates", headers=token("viewer")).json()
-    statuses = [g["status"] for g in body["gates"]]
-    assert statuses == sorted(statuses, key=lambda s: s not in ("FAILED", "ERRORED"))
-    mine = next(g for g in body["gates"] if g["dag_id"] == "mlops_test_gate")
-    assert mine["status"] == "FAILED" and mine["owner"] == "ml-platform" and mine["incident_id"] == 1
-    assert body["counts"]["FAILED"] >= 1
-    only_passed = client.get("/mlops/api/v1/gates?status=PASSED", headers=token("viewer")).json()
-    assert all(g["status"] == "PASSED" for g in only_passed["gates"])
-    assert client.get("/mlops/api/v1/gates?status=BAD", headers=token("viewer")).status_code == 422
+    dag_run = run_dag(gate_dags.gate_skip_dag, fault="nulls")
+    with create_session() as session:
+        team = session.get(Team, "secret")
+        bundle = session.get(DagBundleModel, "secret_bundle") or DagBundleModel(name="secret_bundle")
+        bundle.teams = [team]
+        session.add(bundle)
+        session.flush()
+        dag = session.get(DagModel, SECRET_DAG)
+        original = dag.bundle_name
+        dag.bundle_name = "secret_bundle"
+    yield dag_run
+    with create_session() as session:
+        session.get(DagModel, SECRET_DAG).bundle_name = original
 
 
-def test_report_shows_upstream_checks_observed_vs_expected(client, failed_gate) -> None:
-    report = client.get(report_path(failed_gate, "/mlops/api/v1/reports"), headers=token("viewer")).json()
-    assert report["status"] == "FAILED" and report["incident_id"] == 1
-    [validate] = report["checks"]
-    nulls = next(
-        r for r in validate["results"] if r["name"] == "expect_column_values_to_not_be_null(alcohol)"
+def report_path(dag_run, task_id: str = "gate", prefix: str = "/mlops/report") -> str:  # type: ignore[no-untyped-def]
+    return f"{prefix}/{dag_run.dag_id}/{quote(dag_run.run_id, safe='')}/{task_id}"
+
+
+# -- authentication and authorization -----------------------------------------------------------------------
+
+
+def test_every_route_of_the_app_needs_an_airflow_user(client) -> None:
+    """Enumerated from the app itself, so a new route without authentication fails this test."""
+    from fastapi.routing import APIRoute
+
+    from airflow_mlops.plugins.api import create_app
+
+    routes = [r for r in create_app().routes if isinstance(r, APIRoute)]
+    assert len(routes) >= 15
+    for route in routes:
+        path = "/mlops" + re.sub(
+            r"\{(\w+)\}", lambda m: "1" if m.group(1) == "incident_id" else "x", route.path
+        )
+        for method in route.methods:
+            response = client.request(method, path, json={})
+            assert response.status_code == 401, (method, path, response.status_code)
+    forged = client.get("/mlops/api/v1/gates", headers={"Authorization": "Bearer forged"})
+    assert forged.status_code == 403 and "gates" not in forged.text  # Airflow rejects an invalid token
+    for path in ("/mlops/openapi.json", "/mlops/docs"):  # FastAPI's own, holding no data
+        assert client.get(path).status_code == 200
+
+
+def test_viewer_reads_but_cannot_write_and_op_writes_audited(client, store, failed_gate) -> None:
+    [incident] = store.incidents()
+    ack = f"/mlops/api/v1/incidents/{incident.id}/ack"
+    assert client.get(ack, headers=token("op")).status_code == 405  # mutations are POST-only
+    assert client.get("/mlops/api/v1/incidents", headers=token("viewer")).status_code == 200
+    gate = {"dag_id": failed_gate.dag_id, "run_id": failed_gate.run_id, "task_id": "gate", "reason": "known"}
+    forbidden = [
+        (ack, {}),
+        (f"/mlops/api/v1/incidents/{incident.id}/snooze", {"duration": "1h"}),
+        (f"/mlops/api/v1/incidents/{incident.id}/resolve", {}),
+        ("/mlops/api/v1/overrides", gate),
+    ]
+    for path, body in forbidden:
+        assert client.post(path, headers=writer("viewer"), json=body).status_code == 403, path
+    assert store.incident(incident.id).status == "open"
+
+    assert client.post(ack, headers=token("op"), data="note=x").status_code == 415  # not JSON: no CSRF
+    done = client.post(ack, headers=writer("op"), json={"note": "on it"})
+    assert done.status_code == 200 and done.json()["acked_by"] == "op"
+    assert store.incident(incident.id).status == "acknowledged"
+    snooze = f"/mlops/api/v1/incidents/{incident.id}/snooze"
+    assert client.post(snooze, headers=writer("op"), json={"duration": "soon"}).status_code == 422
+    snoozed = client.post(snooze, headers=writer("op"), json={"duration": "4h"}).json()
+    assert snoozed["status"] == "snoozed" and snoozed["snoozed_until"] is not None
+    overridden = client.post("/mlops/api/v1/overrides", headers=writer("op"), json=gate)
+    assert overridden.status_code == 200 and overridden.json()["by"] == "op"
+    [override] = store.overrides(dag_id=failed_gate.dag_id, run_id=failed_gate.run_id)
+    assert (override.created_by, override.reason, override.active) == ("op", "known", True)
+    report = client.get(
+        report_path(failed_gate, prefix="/mlops/api/v1/reports"), headers=token("viewer")
+    ).json()
+    assert report["overrides"][0]["by"] == "op"
+    resolved = client.post(f"/mlops/api/v1/incidents/{incident.id}/resolve", headers=writer("op"), json={})
+    assert resolved.json()["resolved_by"] == "op"
+    again = client.post(f"/mlops/api/v1/incidents/{incident.id}/resolve", headers=writer("op"), json={})
+    assert again.status_code == 409 and "already resolved" in again.json()["detail"]
+    assert (
+        client.post("/mlops/api/v1/incidents/999/resolve", headers=writer("op"), json={}).status_code == 404
     )
-    assert nulls["status"] == "FAILED" and nulls["observed"] is not None
-    page = client.get(report_path(failed_gate), headers=token("viewer"))
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "expect_column_values_to_not_be_null(alcohol)" in page.text and "ml-platform" in page.text
-    missing = client.get("/mlops/api/v1/reports/mlops_test_gate/no-such-run/gate", headers=token("viewer"))
+    extra = client.post(ack, headers=writer("op"), json={"note": "x", "admin": True})
+    assert extra.status_code == 422  # unknown keys are refused, not ignored
+
+
+def test_a_user_without_access_to_a_dag_never_sees_it(client, store, failed_gate, secret_gate) -> None:
+    secret_report = report_path(secret_gate)
+    for name, allowed in (("insider", True), ("outsider", False)):
+        for path in (
+            secret_report,
+            report_path(secret_gate, prefix="/mlops/api/v1/reports"),
+            f"/mlops/dag/{SECRET_DAG}",
+        ):
+            assert client.get(path, headers=token(name)).status_code == (200 if allowed else 403), (
+                name,
+                path,
+            )
+        gates = client.get("/mlops/api/v1/gates", headers=token(name)).json()["gates"]
+        incidents = client.get("/mlops/api/v1/incidents", headers=token(name)).json()["incidents"]
+        baselines = client.get("/mlops/api/v1/baselines", headers=token(name)).json()
+        pages = "".join(
+            client.get(p, headers=token(name)).text for p in ("/mlops/", "/mlops/triage", "/mlops/baselines")
+        )
+        seen = (
+            {g["dag_id"] for g in gates}
+            | {i["dag_id"] for i in incidents}
+            | {k["dag_id"] for k in baselines["keys"]}
+        )
+        assert (SECRET_DAG in seen) is allowed and (SECRET_DAG in pages) is allowed, name
+        assert failed_gate.dag_id in seen  # a DAG of no team stays visible to both
+    [secret_incident] = store.incidents(dag_id=SECRET_DAG)
+    ack = f"/mlops/api/v1/incidents/{secret_incident.id}/ack"
+    assert client.post(ack, headers=writer("outsider"), json={}).status_code == 404  # not even its existence
+    assert client.post(ack, headers=writer("insider"), json={}).json()["acked_by"] == "insider"
+
+
+# -- pages: escaping, content ---------------------------------------------------------------------------
+
+
+EVIL = ["<script>alert('x')</script>", '"><img src=x onerror=alert(1)>']
+
+
+def test_data_derived_values_are_escaped_in_every_page(client, store) -> None:
+    from airflow_mlops.core.results import CheckResult, Status
+    from airflow_mlops.store import CheckRunRecord, ProfileRecord
+
+    now = datetime.now(UTC)
+    script, img = EVIL
+    common = {"dag_id": "mlops_test_gate", "run_id": "evil-run", "try_number": 1, "run_after": now,
+              "started_at": now, "finished_at": now}  # fmt: skip
+    store.record_check_run(
+        CheckRunRecord(task_id="validate", kind="validation", status="FAILED", **common),
+        [
+            CheckResult(
+                name=f"expect_column_values_to_be_in_set({img})", check_type="expect_column_values_to_be_in_set",
+                status=Status.FAILED, column=img, observed={"unexpected_count": 1},
+                expected={"column": img, "value_set": [script]},
+                details={"partial_unexpected_list": [script, img]},
+            )
+        ],
+        profile=ProfileRecord(baseline_key=img, kind="metrics", profile={"metrics": {"auc": 0.9}}),
+    )  # fmt: skip
+    store.record_check_run(
+        CheckRunRecord(task_id="gate", kind="gate", status="FAILED", owner=script, message=img,
+                       summary={"reasons": [script, img], "upstream": ["validate"]}, **common),
+        [],
+    )  # fmt: skip
+    pages = {
+        path: client.get(path, headers=token("viewer"))
+        for path in ("/mlops/report/mlops_test_gate/evil-run/gate", "/mlops/report/mlops_test_gate/evil-run/validate",
+                     "/mlops/", "/mlops/dag/mlops_test_gate", "/mlops/baselines")
+    }  # fmt: skip
+    for path, response in pages.items():
+        assert response.status_code == 200, path
+        for evil in EVIL:
+            assert evil not in response.text, path
+    report = pages["/mlops/report/mlops_test_gate/evil-run/gate"].text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in report
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in report
+    assert "<script>" in report  # our own script stays: escaping is of data only
+
+
+def test_gate_report_with_history_charts_against_the_baseline(client, store, alerting) -> None:
+    from tests.dags import ui_dags
+
+    for seed in (1, 2, 3):
+        run_dag(ui_dags.ui_dag, seed=seed)
+    drifted = run_dag(ui_dags.ui_dag, seed=4, fault="shifted")
+    report = client.get(report_path(drifted, prefix="/mlops/api/v1/reports"), headers=token("viewer")).json()
+    assert report["status"] == "FAILED" and report["owner"] == "ml-platform" and report["incident_id"]
+    compare = next(c for c in report["checks"] if c["task_id"] == "compare")
+    mean = next(r for r in compare["results"] if r["name"] == "mean(color_intensity)")
+    assert mean["status"] == "FAILED"
+    # the baseline is the previous good day, and the band is baseline ± threshold in observed units
+    assert [h["status"] for h in mean["history"]] == ["NO_BASELINE", "PASSED", "PASSED", "FAILED"]
+    last = mean["history"][-1]
+    assert last["band"]["fail"] == pytest.approx([last["baseline"] * 0.85, last["baseline"] * 1.15])
+    assert not last["band"]["fail"][0] <= last["observed"] <= last["band"]["fail"][1]
+    psi = next(r for r in compare["results"] if r["name"] == "drift_psi(color_intensity)")
+    assert len(psi["history"]) == 4 and psi["history"][-1]["statistic"] > 0.4 and psi["band"] is None
+
+    page = client.get(report_path(drifted), headers=token("viewer")).text
+    assert page.count('<svg class="chart"') == 4  # row count, null rate, mean, PSI
+    assert "band-fail" in page and "limit-fail" in page and "ml-platform" in page
+    assert "Override this gate" in page  # a failed gate offers the override
+    # a check task's own page (the task-instance tab of "compare") shows its results and charts
+    own = client.get(report_path(drifted, "compare"), headers=token("viewer")).text
+    assert "mean(color_intensity)" in own and own.count('<svg class="chart"') == 4
+    missing = client.get(report_path(drifted, "nope"), headers=token("viewer"))
     assert missing.status_code == 404
 
 
-def test_data_derived_values_are_escaped_in_pages(client, store) -> None:
-    from airflow_mlops.store import CheckRunRecord
+def test_overview_triage_and_dag_pages(client, store, failed_gate) -> None:
+    from tests.dags import gate_dags
 
-    now = datetime.now(UTC)
-    evil = "<script>alert('x')</script>"
-    store.record_check_run(
-        CheckRunRecord(
-            dag_id="mlops_test_gate", task_id="gate", run_id="evil-run", try_number=1, kind="gate",
-            status="FAILED", owner=evil, run_after=now, started_at=now, finished_at=now, message=evil,
-            summary={"reasons": [evil], "upstream": []},
-        ),
-        [],
-    )  # fmt: skip
-    page = client.get("/mlops/report/mlops_test_gate/evil-run/gate", headers=token("viewer")).text
-    assert evil not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    run_dag(gate_dags.gate_skip_dag)  # a passing gate
+    body = client.get("/mlops/api/v1/gates", headers=token("viewer")).json()
+    statuses = [g["status"] for g in body["gates"]]
+    assert statuses == sorted(statuses, key=lambda s: s not in ("FAILED", "ERRORED"))
+    assert body["counts"]["FAILED"] >= 1 and body["counts"]["PASSED"] >= 1
+    overview = client.get("/mlops/?status=FAILED", headers=token("viewer")).text
+    assert "mlops_test_gate" in overview and "mlops_test_gate_skip" not in overview.split("</form>", 1)[1]
+    assert client.get("/mlops/?status=&owner=&dag_id=", headers=token("viewer")).status_code == 200
+    assert client.get("/mlops/?status=BAD", headers=token("viewer")).status_code == 422
+    triage = client.get("/mlops/triage", headers=token("viewer")).text
+    assert 'data-owner="ml-platform"' in triage and "Acknowledge" in triage and "runbook" in triage
+    dag_page = client.get("/mlops/dag/mlops_test_gate", headers=token("viewer")).text
+    assert "Open incidents" in dag_page and "validate" in dag_page
 
 
-def test_incident_actions_need_edit_permission_and_record_the_user(client, store, failed_gate) -> None:
-    [incident] = store.incidents()
-    ack = f"/mlops/api/v1/incidents/{incident.id}/ack"
-    assert client.get(ack, headers=token("admin")).status_code == 405  # mutations are POST-only
-    assert client.post(ack, headers=token("viewer")).status_code == 403
-    done = client.post(ack, headers=token("admin"), json={"note": "on it"})
-    assert done.status_code == 200 and done.json()["acked_by"] == "admin"
-    assert store.incident(incident.id).status == "acknowledged"
-    snooze = f"/mlops/api/v1/incidents/{incident.id}/snooze"
-    assert client.post(snooze, headers=token("admin"), json={"duration": "soon"}).status_code == 422
-    snoozed = client.post(snooze, headers=token("admin"), json={"duration": "4h"}).json()
-    assert snoozed["status"] == "snoozed" and snoozed["snoozed_until"] is not None
-    listed = client.get("/mlops/api/v1/incidents", headers=token("viewer")).json()["incidents"]
-    assert [i["id"] for i in listed] == [incident.id]
-    assert client.post("/mlops/api/v1/incidents/999/resolve", headers=token("admin")).status_code == 404
+def test_pin_and_unpin_from_the_baselines_page_are_audited(client, store, alerting) -> None:
+    from tests.dags import ui_dags
+
+    first = run_dag(ui_dags.ui_dag, seed=1)
+    run_dag(ui_dags.ui_dag, seed=2)
+    listing = client.get("/mlops/api/v1/baselines", headers=token("viewer")).json()
+    [key] = [k["key"] for k in listing["keys"] if k["dag_id"] == "mlops_test_ui"]
+    pin = {"key": key, "label": "golden", "run_id": first.run_id, "reason": "reviewed by the DS team"}
+    assert client.post("/mlops/api/v1/baselines/pin", headers=writer("viewer"), json=pin).status_code == 403
+    done = client.post("/mlops/api/v1/baselines/pin", headers=writer("op"), json=pin)
+    assert done.status_code == 200, done.text
+    assert (done.json()["pinned_by"], done.json()["run_id"]) == ("op", first.run_id)
+    assert store.pinned_profile(key=key, label="golden").run_id == first.run_id
+    page = client.get("/mlops/baselines", headers=token("viewer")).text
+    assert "golden" in page and "reviewed by the DS team" in page
+    unknown = client.post("/mlops/api/v1/baselines/pin", headers=writer("op"), json={**pin, "key": "nope"})
+    assert unknown.status_code == 404
+    bad_run = client.post("/mlops/api/v1/baselines/pin", headers=writer("op"), json={**pin, "run_id": "nope"})
+    assert bad_run.status_code == 409 and "no profile" in bad_run.json()["detail"]
+    unpin = {"key": key, "label": "golden", "reason": "new season"}
+    assert (
+        client.post("/mlops/api/v1/baselines/unpin", headers=writer("op"), json=unpin).json()["active"]
+        is False
+    )
+    assert store.pinned_profile(key=key, label="golden") is None
+    assert client.post("/mlops/api/v1/baselines/unpin", headers=writer("op"), json=unpin).status_code == 409
 
 
 def test_the_api_is_documented_in_openapi(client) -> None:
-    spec = client.get("/mlops/openapi.json").json()
-    assert {"/api/v1/gates", "/api/v1/incidents", "/api/v1/incidents/{incident_id}/ack"} <= set(spec["paths"])
+    paths = set(client.get("/mlops/openapi.json").json()["paths"])
+    assert {
+        "/api/v1/gates", "/api/v1/incidents", "/api/v1/incidents/{incident_id}/ack", "/api/v1/baselines",
+        "/api/v1/baselines/pin", "/api/v1/overrides", "/api/v1/reports/{dag_id}/{run_id}/{task_id}",
+    } <= paths  # fmt: skip
 
 
 def test_a_mapped_check_is_reported_once_per_map_index(client, store) -> None:
@@ -142,3 +352,13 @@ def test_a_mapped_check_is_reported_once_per_map_index(client, store) -> None:
         "/mlops/api/v1/reports/mlops_test_gate/mapped-run/gate", headers=token("viewer")
     ).json()
     assert [(c["task_id"], c["map_index"]) for c in report["checks"]] == [("validate", 0), ("validate", 1)]
+
+
+def test_check_and_gate_tasks_carry_the_quality_report_link(store, alerting) -> None:
+    from tests.dags import gate_dags
+    from tests.helpers import xcom
+
+    dag_run = run_dag(gate_dags.gate_dag)
+    for task_id in ("validate", "gate"):
+        link = xcom(dag_run, task_id, key="_link_QualityReportLink")
+        assert link == report_path(dag_run, task_id), task_id

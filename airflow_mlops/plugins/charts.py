@@ -1,0 +1,168 @@
+"""History charts of the report pages: inline SVG, drawn on the server, no JavaScript.
+
+A chart shows one check over the last runs of its task. When the check compares a scalar with its
+baseline (row count, mean, null rate, a model metric) it draws the observed value, the baseline (dashed)
+and the band the thresholds allow around it (warn band, fail band); otherwise (drift, schema) it draws the
+statistic with the warn and fail lines. Every text is escaped. Pure Python: no Airflow import.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["HistoryPoint", "history_chart"]
+
+STATUS_COLORS = {
+    "PASSED": "#38a169",
+    "WARNED": "#d69e2e",
+    "FAILED": "#e53e3e",
+    "ERRORED": "#e53e3e",
+    "NO_BASELINE": "#718096",
+    "OVERRIDDEN": "#805ad5",
+}
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One run of a check, as the chart needs it."""
+
+    run_id: str
+    status: str
+    observed: float | None = None
+    baseline: float | None = None
+    statistic: float | None = None
+    band: dict[str, Sequence[float | None]] | None = None
+    threshold: dict[str, float | None] = field(default_factory=dict)
+    current: bool = False
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+class _Scale:
+    def __init__(self, values: Sequence[float], top: float, bottom: float) -> None:
+        low, high = (min(values), max(values)) if values else (0.0, 1.0)
+        if high == low:
+            pad = abs(high) * 0.1 or 1.0
+            low, high = low - pad, high + pad
+        pad = (high - low) * 0.08
+        self.low, self.high, self.top, self.bottom = low - pad, high + pad, top, bottom
+
+    def __call__(self, value: float) -> float:
+        value = min(max(value, self.low), self.high)
+        return self.bottom - (value - self.low) / (self.high - self.low) * (self.bottom - self.top)
+
+
+def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 560, height: int = 170) -> str:
+    """An ``<svg>`` of ``points`` (oldest first), or a short note when there is nothing to draw."""
+    e = html.escape
+    if not points:
+        return f'<p class="muted">{e(title)}: no history yet.</p>'
+    value_mode = any(p.band for p in points) and any(_number(p.observed) is not None for p in points)
+    left, right, top, bottom = 56, width - 12, 22, height - 24
+    step = (right - left) / max(len(points), 1)
+    xs = [left + step * (i + 0.5) for i in range(len(points))]
+
+    values: list[float] = []
+    if value_mode:
+        for p in points:
+            values += [v for v in (_number(p.observed), _number(p.baseline)) if v is not None]
+            for pair in (p.band or {}).values():
+                values += [v for v in (_number(x) for x in pair) if v is not None]
+        ys = [_number(p.observed) for p in points]
+    else:
+        ys = [_number(p.statistic) for p in points]
+        values += [v for v in ys if v is not None]
+        values.append(0.0)
+        for p in points[-1:]:
+            values += [v for v in (_number(t) for t in p.threshold.values()) if v is not None]
+    scale = _Scale(values, top, bottom)
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
+        f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
+    ]
+
+    if value_mode:  # the allowed band per run: fail band (amber) under the warn band (green)
+        for level, css in (("fail", "band-fail"), ("warn", "band-warn")):
+            for x, p in zip(xs, points, strict=True):
+                limits = (p.band or {}).get(level)
+                if not limits:
+                    continue
+                low, high = _number(limits[0]), _number(limits[1])
+                y_high = scale(high) if high is not None else top
+                y_low = scale(low) if low is not None else bottom
+                parts.append(
+                    f'<rect class="{css}" x="{x - step / 2:.1f}" y="{y_high:.1f}" width="{step:.1f}" '
+                    f'height="{max(y_low - y_high, 0):.1f}"/>'
+                )
+        baseline = [
+            (x, scale(b)) for x, p in zip(xs, points, strict=True) if (b := _number(p.baseline)) is not None
+        ]
+        if baseline:
+            path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in baseline)
+            parts.append(f'<polyline class="baseline" points="{path}"/>')
+    else:  # thresholds on the statistic
+        for level in ("warn", "fail"):
+            limit = _number(points[-1].threshold.get(level))
+            if limit is None:
+                continue
+            y = scale(limit)
+            parts.append(f'<line class="limit-{level}" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+            parts.append(
+                f'<text class="axis" x="{right}" y="{y - 3:.1f}" text-anchor="end">{level} {_fmt(limit)}</text>'
+            )
+
+    line = [(x, scale(y)) for x, y in zip(xs, ys, strict=True) if y is not None]
+    if len(line) > 1:
+        parts.append(
+            '<polyline class="series" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in line) + '"/>'
+        )
+    for x, value, p in zip(xs, ys, points, strict=True):
+        if value is None:
+            continue
+        tip = f"{p.run_id}: {p.status}"
+        if value_mode:
+            tip += f", observed {_fmt(value)}"
+            if _number(p.baseline) is not None:
+                tip += f" vs baseline {_fmt(float(p.baseline))}"  # type: ignore[arg-type]
+        else:
+            tip += f", statistic {_fmt(value)}"
+        color = STATUS_COLORS.get(p.status, "#718096")
+        radius = 5 if p.current else 3.5
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{scale(value):.1f}" r="{radius}" fill="{color}"'
+            + (' class="current"' if p.current else "")
+            + f"><title>{e(tip)}</title></circle>"
+        )
+    parts.append(
+        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(scale.high)}</text>'
+    )
+    parts.append(f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">{_fmt(scale.low)}</text>')
+    parts.append(f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>')
+    first, last = points[0].run_id, points[-1].run_id
+    parts.append(f'<text class="axis" x="{left}" y="{height - 6}">{e(first[:40])}</text>')
+    if len(points) > 1:
+        parts.append(
+            f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(last[:40])}</text>'
+        )
+    parts.append("</svg>")
+    legend = (
+        '<span class="legend"><i class="sw series"></i>observed <i class="sw baseline"></i>baseline '
+        '<i class="sw band-warn"></i>warn band <i class="sw band-fail"></i>fail band</span>'
+        if value_mode
+        else '<span class="legend"><i class="sw series"></i>statistic <i class="sw limit-warn"></i>warn '
+        '<i class="sw limit-fail"></i>fail</span>'
+    )
+    return f'<figure class="chart-box">{"".join(parts)}<figcaption>{legend}</figcaption></figure>'
