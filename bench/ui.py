@@ -110,6 +110,9 @@ def fill_store(url: str, check_runs: int, incidents: int) -> dict[str, str]:
         }
         for i in range(incidents)
     ]  # fmt: skip
+    columns = ("check_run_id", "position", "name", "check_type", "status", "severity", "observed", "expected",
+               "baseline", "statistic", "threshold", "details", "message")  # fmt: skip
+    result_rows = [{c: row.get(c) for c in columns} for row in result_rows]  # executemany: same keys
     with store.engine.begin() as conn:
         for table, rows in (
             (CheckRunRow.__table__, run_rows),
@@ -118,8 +121,9 @@ def fill_store(url: str, check_runs: int, incidents: int) -> dict[str, str]:
         ):
             for chunk in range(0, len(rows), 5000):
                 conn.execute(sa.insert(table), rows[chunk : chunk + 5000])
-        if store.engine.dialect.name == "postgresql":
-            conn.execute(sa.text("ANALYZE"))
+    # what autovacuum (PostgreSQL) or a periodic ANALYZE does on a live store: fresh statistics
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE" if store.engine.dialect.name == "postgresql" else "ANALYZE"))
     store.engine.dispose()
     print(
         f"  {len(run_rows):,} check runs, {len(result_rows):,} results, {len(incident_rows):,} incidents",

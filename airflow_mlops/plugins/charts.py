@@ -38,6 +38,7 @@ class HistoryPoint:
     band: dict[str, Sequence[float | None]] | None = None
     threshold: dict[str, float | None] = field(default_factory=dict)
     current: bool = False
+    label: str = ""  # short x-axis text (e.g. the run's date); the run id otherwise
 
 
 def _number(value: Any) -> float | None:
@@ -51,13 +52,16 @@ def _fmt(value: float) -> str:
 
 
 class _Scale:
-    def __init__(self, values: Sequence[float], top: float, bottom: float) -> None:
+    def __init__(
+        self, values: Sequence[float], top: float, bottom: float, floor: float | None = None
+    ) -> None:
         low, high = (min(values), max(values)) if values else (0.0, 1.0)
         if high == low:
             pad = abs(high) * 0.1 or 1.0
             low, high = low - pad, high + pad
         pad = (high - low) * 0.08
-        self.low, self.high, self.top, self.bottom = low - pad, high + pad, top, bottom
+        low = low - pad if floor is None else max(low - pad, floor)
+        self.low, self.high, self.top, self.bottom = low, high + pad, top, bottom
 
     def __call__(self, value: float) -> float:
         value = min(max(value, self.low), self.high)
@@ -84,10 +88,10 @@ def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 56
     else:
         ys = [_number(p.statistic) for p in points]
         values += [v for v in ys if v is not None]
-        values.append(0.0)
+        values.append(0.0)  # statistics are "how bad", >= 0: the axis starts at 0
         for p in points[-1:]:
             values += [v for v in (_number(t) for t in p.threshold.values()) if v is not None]
-    scale = _Scale(values, top, bottom)
+    scale = _Scale(values, top, bottom, floor=None if value_mode else 0.0)
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
@@ -114,14 +118,14 @@ def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 56
             path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in baseline)
             parts.append(f'<polyline class="baseline" points="{path}"/>')
     else:  # thresholds on the statistic
-        for level in ("warn", "fail"):
+        for level, label_x in (("warn", right), ("fail", right - 70)):  # labels apart when lines are close
             limit = _number(points[-1].threshold.get(level))
             if limit is None:
                 continue
             y = scale(limit)
             parts.append(f'<line class="limit-{level}" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}"/>')
             parts.append(
-                f'<text class="axis" x="{right}" y="{y - 3:.1f}" text-anchor="end">{level} {_fmt(limit)}</text>'
+                f'<text class="axis" x="{label_x}" y="{y - 3:.1f}" text-anchor="end">{level} {_fmt(limit)}</text>'
             )
 
     line = [(x, scale(y)) for x, y in zip(xs, ys, strict=True) if y is not None]
@@ -151,12 +155,10 @@ def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 56
     )
     parts.append(f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">{_fmt(scale.low)}</text>')
     parts.append(f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>')
-    first, last = points[0].run_id, points[-1].run_id
-    parts.append(f'<text class="axis" x="{left}" y="{height - 6}">{e(first[:40])}</text>')
+    first, last = (p.label or p.run_id[:24] for p in (points[0], points[-1]))
+    parts.append(f'<text class="axis" x="{left}" y="{height - 6}">{e(first)}</text>')
     if len(points) > 1:
-        parts.append(
-            f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(last[:40])}</text>'
-        )
+        parts.append(f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(last)}</text>')
     parts.append("</svg>")
     legend = (
         '<span class="legend"><i class="sw series"></i>observed <i class="sw baseline"></i>baseline '

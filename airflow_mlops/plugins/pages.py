@@ -26,7 +26,17 @@ __all__ = [
 ]
 
 GATE_STATUSES = ("PASSED", "WARNED", "FAILED", "ERRORED", "OVERRIDDEN")
-_BADGE_CLASSES = {*GATE_STATUSES, "INFO", "NO_BASELINE", "open", "acknowledged", "snoozed", "resolved"}
+_BADGE_CLASSES = {
+    *GATE_STATUSES,
+    "INFO",
+    "NO_BASELINE",
+    "open",
+    "acknowledged",
+    "snoozed",
+    "resolved",
+    "fail",
+    "warn",
+}
 SNOOZE_CHOICES = ("30m", "1h", "4h", "1d", "3d")
 
 
@@ -56,7 +66,8 @@ td,th{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertic
 th{color:var(--muted);font-weight:600}
 .badge{display:inline-block;border-radius:4px;padding:1px 8px;font-size:12px;font-weight:600;color:#fff;background:#718096}
 .PASSED,.resolved{background:#38a169}.WARNED,.snoozed{background:#d69e2e}.FAILED,.ERRORED,.open{background:#e53e3e}
-.OVERRIDDEN{background:#805ad5}.acknowledged{background:#3182ce}
+.OVERRIDDEN{background:#805ad5}.acknowledged{background:#3182ce}.fail{background:#e53e3e}.warn{background:#d69e2e}
+.nowrap{white-space:nowrap}
 .counts{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}
 .count{border:1px solid var(--line);border-radius:6px;padding:6px 12px;background:var(--panel);color:var(--fg)}
 .count b{font-size:18px;margin-right:6px}
@@ -100,10 +111,21 @@ def badge(status: Any) -> str:
     return f'<span class="badge {css}">{e(text)}</span>'
 
 
+def _compact(value: Any) -> str:
+    """A value as a reader wants it: 6 significant digits, dicts as ``key: value`` pairs."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_compact(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_compact(v) for v in value) + "]"
+    return str(value)
+
+
 def cell(value: Any, limit: int = 300) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else repr(value)
+    text = _compact(value)
     if len(text) > limit:
         text = text[:limit] + "…"
     return f"<code>{e(text)}</code>"
@@ -124,6 +146,13 @@ def page(root: str, title: str, body: str, *, active: str = "") -> str:
         f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"
         f'<nav class="tabs">{tabs}</nav>{body}</body></html>'
     )
+
+
+def when(iso: str | None) -> str:
+    """``2026-11-27 05:46:31`` (UTC) with the full ISO time as the tooltip."""
+    if not iso:
+        return ""
+    return f'<time datetime="{e(iso)}" title="{e(iso)}">{e(iso[:19].replace("T", " "))}</time>'
 
 
 def report_href(root: str, dag_id: str, run_id: str, task_id: str) -> str:
@@ -149,6 +178,10 @@ def action(url: str, label: str, *, fields: str = "", primary: bool = False) -> 
     )
 
 
+def incident_link(root: str, incident_id: Any) -> str:
+    return f'<a href="{e(root)}/triage">#{e(incident_id)}</a>' if incident_id else ""
+
+
 def _gates_table(root: str, gates: Sequence[Mapping[str, Any]]) -> str:
     if not gates:
         return '<p class="muted">No gate decisions match.</p>'
@@ -157,8 +190,8 @@ def _gates_table(root: str, gates: Sequence[Mapping[str, Any]]) -> str:
         f"<td>{badge(g['status'])}</td>"
         f'<td><a href="{e(root)}/dag/{q(g["dag_id"])}">{e(g["dag_id"])}</a></td>'
         f'<td><a href="{e(report_href(root, g["dag_id"], g["run_id"], g["task_id"]))}">{e(g["task_id"])}</a></td>'
-        f"<td>{e(g['owner'])}</td><td>{e(g['decided_at'])}</td><td>{e(g['message'])}</td>"
-        f"<td>{'#' + e(g['incident_id']) if g.get('incident_id') else ''}</td>"
+        f"<td class=nowrap>{e(g['owner'])}</td><td class=nowrap>{when(g['decided_at'])}</td><td>{e(g['message'])}</td>"
+        f"<td>{incident_link(root, g.get('incident_id'))}</td>"
         "</tr>"
         for g in gates
     )
@@ -243,7 +276,7 @@ def _incident_rows(root: str, incidents: Sequence[Mapping[str, Any]], now: datet
             f'<tr data-incident="{e(i["id"])}"><td>#{e(i["id"])}</td><td>{badge(i["severity"])}</td>'
             f"<td>{e(i['dag_id'])}.{e(i['gate_task_id'])}</td><td>{state}</td>"
             f"<td>{age(i['first_seen'], now)}</td><td>{e(i['count'])}</td>"
-            f"<td>{e(i['first_seen'])}<br>{e(i['last_seen'])}</td><td>{cell(failing)}</td>"
+            f"<td class=nowrap>{when(i['first_seen'])}<br>{when(i['last_seen'])}</td><td>{cell(failing)}</td>"
             f"<td>{report} {runbook}</td><td>{actions}</td></tr>"
         )
     return (
@@ -284,7 +317,7 @@ def render_dag(
     runs = "".join(
         f"<tr><td>{badge(r['status'])}</td><td>{e(r['kind'])}</td>"
         f'<td><a href="{e(report_href(root, dag_id, r["run_id"], r["task_id"]))}">{e(r["task_id"])}</a></td>'
-        f"<td>{e(r['run_id'])}</td><td>{e(r['finished_at'])}</td><td>{e(r['message'])}</td></tr>"
+        f"<td>{e(r['run_id'])}</td><td class=nowrap>{when(r['finished_at'])}</td><td>{e(r['message'])}</td></tr>"
         for r in recent
     )
     body = (
@@ -308,6 +341,7 @@ def _history_points(history: Iterable[Mapping[str, Any]], current_run: str) -> l
             band=h.get("band"),
             threshold=dict(h["threshold"]) if isinstance(h.get("threshold"), dict) else {},
             current=h["run_id"] == current_run,
+            label=str(h.get("finished_at") or "")[:16].replace("T", " "),
         )
         for h in history
     ]
@@ -396,7 +430,7 @@ def render_baselines(root: str, keys: Sequence[Mapping[str, Any]], pins: Sequenc
         key = str(k["key"])
         pinned = "".join(
             f'<div class="pin" data-label="{e(p["label"])}"><b>{e(p["label"])}</b>: run <code>{e(p["run_id"])}</code> '
-            f"by {e(p['pinned_by'])} at {e(p['pinned_at'])} — {e(p['reason'])} "
+            f"by {e(p['pinned_by'])} at {when(p['pinned_at'])} — {e(p['reason'])} "
             + action(
                 f"{root}/api/v1/baselines/unpin",
                 "Unpin",
@@ -417,7 +451,7 @@ def render_baselines(root: str, keys: Sequence[Mapping[str, Any]], pins: Sequenc
         )
         rows.append(
             f'<tr data-key="{e(key)}"><td><code>{e(key)}</code></td><td>{e(k["dag_id"])}</td><td>{e(k["kind"])}</td>'
-            f"<td>{e(k['profiles'])}</td><td>{e(k['latest'])}</td><td>{pinned or '<span class=muted>none</span>'}"
+            f"<td>{e(k['profiles'])}</td><td class=nowrap>{when(k['latest'])}</td><td>{pinned or '<span class=muted>none</span>'}"
             f"</td><td>{pin_form}</td></tr>"
         )
     body = (

@@ -324,7 +324,7 @@ class ResultsStore:
             counts_query = sa.select(CheckRunRow.status, sa.func.count()).where(
                 CheckRunRow.id.in_(base.with_only_columns(CheckRunRow.id).scalar_subquery())
             )
-            counts = dict(session.execute(counts_query.group_by(CheckRunRow.status)).tuples().all())
+            counts = dict(session.execute(counts_query.group_by(CheckRunRow.status)).all())
             if status is not None:
                 base = base.where(CheckRunRow.status == status)
             failing_first = sa.case(

@@ -148,6 +148,10 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     expect(frame.locator("svg.chart")).to_have_count(4)
     expect(frame.locator("body")).to_contain_text("mean(color_intensity)")
     expect(frame.locator("body")).to_contain_text("ml-platform")
+    page.screenshot(path=str(shots / "report-tab.png"))
+    # the same report on its own (the page the alert links to), whole, charts included
+    page.goto(f"{api_server}/mlops/report/mlops_test_ui/{run}/gate")
+    expect(page.locator("svg.chart")).to_have_count(4)
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
     # triage: acknowledge the incident and see its state change
