@@ -10,10 +10,11 @@ export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__API__HOST ?= 127.0.0.1
 export AIRFLOW__CORE__PARALLELISM ?= 4
+export AIRFLOW__MLOPS__OWNERS_FILE ?= $(CURDIR)/owners.yaml
 export GX_ANALYTICS_ENABLED := False
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db chromium demo test lint typecheck pytest bench clean
+.PHONY: venv airflow-db chromium demo demo-check test lint typecheck pytest bench clean
 
 venv: $(STAMP)
 
@@ -31,6 +32,9 @@ airflow-db: $(STAMP)
 
 demo: airflow-db
 	$(BIN)/python -m airflow_mlops.demo
+
+demo-check: $(STAMP)
+	$(BIN)/python -m airflow_mlops.demo --check
 
 lint: $(STAMP)
 	$(BIN)/ruff check airflow_mlops dags tests bench
