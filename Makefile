@@ -14,7 +14,7 @@ export AIRFLOW__MLOPS__OWNERS_FILE ?= $(CURDIR)/owners.yaml
 export GX_ANALYTICS_ENABLED := False
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db chromium demo demo-check test lint typecheck pytest bench clean
+.PHONY: venv airflow-db chromium demo demo-check docs test lint typecheck pytest bench clean
 
 venv: $(STAMP)
 
@@ -54,11 +54,15 @@ pytest: $(STAMP) chromium
 
 test: lint typecheck pytest
 
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: $(STAMP)
 	$(BIN)/python bench/validation.py
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/drift.py --skip-evidently
 	$(BIN)/python bench/sql_profile.py
+	$(BIN)/python bench/ui.py
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(AIRFLOW_HOME) site .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -69,18 +69,7 @@ def _cmd_runs_list(args: argparse.Namespace) -> int:
 
 
 def _pin_row(pin: Any) -> dict[str, Any]:
-    profile = pin.profile
-    return {
-        "key": pin.baseline_key,
-        "label": pin.label,
-        "active": pin.active,
-        "profile_id": pin.profile_id,
-        "run_id": getattr(profile, "run_id", None) or getattr(profile, "source", ""),
-        "pinned_by": pin.pinned_by,
-        "pinned_at": pin.pinned_at.isoformat(timespec="seconds") if pin.pinned_at else "",
-        "reason": pin.reason,
-        "unpinned_by": pin.unpinned_by or "",
-    }
+    return {key: "" if value is None else value for key, value in pin.summary().items()}
 
 
 def _cmd_baseline_list(args: argparse.Namespace) -> int:

@@ -53,13 +53,19 @@ with DAG(
         import papermill
 
         notebook = Path(params["notebook"])
-        folder = Path(os.environ.get("AIRFLOW_HOME", "/tmp")) / "notebook_runs" / str(run_id).replace(":", "_")
+        folder = (
+            Path(os.environ.get("AIRFLOW_HOME", "/tmp")) / "notebook_runs" / str(run_id).replace(":", "_")
+        )
         folder.mkdir(parents=True, exist_ok=True)
         contract = folder / "contracts" / "wine_quality.yaml"
         papermill.execute_notebook(
             str(notebook),
             str(folder / notebook.name),
-            parameters={"contract_path": str(contract), "seed": int(params["seed"]), "created_by": str(run_id)},
+            parameters={
+                "contract_path": str(contract),
+                "seed": int(params["seed"]),
+                "created_by": str(run_id),
+            },
             cwd=str(notebook.parent),
             kernel_name="python3",
             progress_bar=False,

@@ -37,14 +37,14 @@ class QualityGateOperator(MlopsCheckOperator):
 
     :param checks: task ids of the check tasks to decide on; default: every airflow-mlops check task
         directly upstream of the gate. Templated.
-    :param owner: the owning team, a key of the owner registry (default: the task's Airflow ``owner``).
     :param on_fail: ``"fail"`` (raise AirflowFailException: downstream is upstream_failed), ``"skip"``
         (skip the downstream tasks) or ``"approve"`` (wait for an on-call human to approve or reject).
     :param runbook_url: what to do when it fails; default: the team's runbook. Templated.
     :param notify: route alerts to the owner's channels (default True). Decisions are recorded anyway.
     :param ignore_skipped: a skipped upstream check is ignored instead of failing the gate.
-    :param outlets: Assets to emit when the gate passes (or is overridden), with the summary in ``extra``.
 
+    Airflow's own ``owner=`` names the owning team (a key of the owner registry), and ``outlets=`` lists
+    the Assets emitted when the gate passes (or is overridden), with the summary in ``extra``.
     The gate runs with ``trigger_rule="all_done"`` so that it decides even when a check failed. It fails
     closed: an upstream check with no recorded result makes it FAIL, naming that check.
     """

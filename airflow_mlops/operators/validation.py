@@ -32,12 +32,13 @@ class DataValidationOperator(MlopsCheckOperator):
         ``SqlSource(conn_id=..., table=...|query=...)``, validated inside the database.
     :param suite: a GX suite file (JSON or YAML, GX's format), a list of expectation dicts
         (``{"type": "expect_...", "kwargs": {...}, "severity": "warning"}``) or a ``gx.ExpectationSuite``.
-    :param owner: the owning team (a key of the owner registry). Defaults to the task's Airflow owner.
     :param severity: ``"fail"`` or ``"warn"``: what an unsuccessful expectation without a severity of
         its own means. GX severities are honoured: critical → FAILED, warning → WARNED, info → recorded.
     :param result_format: GX result format: BOOLEAN_ONLY, BASIC, SUMMARY (default) or COMPLETE.
     :param fail_task: raise ``AirflowFailException`` when the outcome is FAILED (default). ERRORED
         (the suite or data could not be read) always fails the task.
+
+    Airflow's own ``owner=`` names the owning team (a key of the owner registry).
     """
 
     kind: ClassVar[str] = "validation"

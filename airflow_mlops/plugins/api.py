@@ -140,21 +140,6 @@ def _incident_json(i: Any) -> dict[str, Any]:
     }
 
 
-def _pin_json(p: Any) -> dict[str, Any]:
-    profile = p.profile
-    return {
-        "key": p.baseline_key,
-        "label": p.label,
-        "active": p.active,
-        "profile_id": p.profile_id,
-        "run_id": profile.run_id if profile is not None else None,
-        "pinned_by": p.pinned_by,
-        "pinned_at": _iso(p.pinned_at),
-        "reason": p.reason,
-        "unpinned_by": p.unpinned_by,
-    }
-
-
 def _check_json(store: Any, row: Any, history_runs: int) -> dict[str, Any]:
     results = [_result_json(r) for r in row.results]
     charted = [r["name"] for r in results if r["statistic"] is not None or r["band"]]
@@ -372,7 +357,7 @@ def _router() -> APIRouter:
                 }
                 for k in keys
             ],  # fmt: skip
-            "pins": [_pin_json(p) for p in store.pins() if p.baseline_key in names],
+            "pins": [p.summary() for p in store.pins() if p.baseline_key in names],
         }
 
     @router.get(f"{API}/baselines", summary="Baseline keys of the DAGs the user may read, with active pins")
@@ -396,7 +381,7 @@ def _router() -> APIRouter:
             )  # fmt: skip
         except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
-        return _pin_json(row)
+        return row.summary()
 
     @router.post(f"{API}/baselines/unpin", summary="Retire a label's active pin")
     def unpin(user: WriterDep, body: UnpinBody) -> dict[str, Any]:
@@ -405,7 +390,7 @@ def _router() -> APIRouter:
             row = _store().unpin(key=body.key, label=body.label, user=user.get_name(), reason=body.reason)
         except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
-        return _pin_json(row)
+        return row.summary()
 
     @router.post(
         f"{API}/overrides", summary="Override a gate's decision (takes effect when the gate re-runs)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -156,6 +156,27 @@ class BaselinePinRow(Base):
     unpin_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     profile: Mapped[ProfileRow] = relationship()
+
+    def summary(self) -> dict[str, Any]:
+        """What the CLI and the UI show of a pin (load ``profile`` first). ``run_id`` is the pinned run, or
+        where a profile no run produced came from (``contract:...``, ``notebook``)."""
+        profile = self.profile
+        pinned_at = (
+            self.pinned_at
+            if self.pinned_at is None or self.pinned_at.tzinfo
+            else self.pinned_at.replace(tzinfo=UTC)
+        )
+        return {
+            "key": self.baseline_key,
+            "label": self.label,
+            "active": self.active,
+            "profile_id": self.profile_id,
+            "run_id": (profile.run_id or profile.source) if profile is not None else None,
+            "pinned_by": self.pinned_by,
+            "pinned_at": pinned_at.isoformat(timespec="seconds") if pinned_at is not None else None,
+            "reason": self.reason,
+            "unpinned_by": self.unpinned_by,
+        }
 
 
 class GateOverrideRow(Base):
