@@ -26,9 +26,20 @@ def test_there_are_examples_to_run() -> None:
     assert len(EXAMPLES) >= 12
 
 
+def owners_example() -> str:
+    """The owners.yaml of docs/concepts/owners.md: the examples run against it (so it is checked too)."""
+    page = (REPO / "docs" / "concepts" / "owners.md").read_text()
+    return next(m.group(1) for m in re.finditer(r"```yaml\n(.*?)```", page, re.S) if "teams:" in m.group(1))
+
+
 @pytest.mark.parametrize("code", EXAMPLES)
 def test_every_python_example_in_the_docs_runs(code: str, tmp_path: Path) -> None:
-    env = {**os.environ, "AIRFLOW__MLOPS__RESULTS_DB_URL": f"sqlite:///{tmp_path / 'docs-store.db'}"}
+    (tmp_path / "owners.yaml").write_text(owners_example())
+    env = {
+        **os.environ,
+        "AIRFLOW__MLOPS__RESULTS_DB_URL": f"sqlite:///{tmp_path / 'docs-store.db'}",
+        "AIRFLOW__MLOPS__OWNERS_FILE": str(tmp_path / "owners.yaml"),
+    }
     run = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )
