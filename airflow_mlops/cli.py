@@ -47,6 +47,24 @@ def _cmd_db_current(args: argparse.Namespace) -> int:
     return 0 if current == head_revision() else 1
 
 
+def _cmd_db_prune(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from airflow_mlops.core.owners import OwnersError, parse_duration
+
+    try:
+        cutoff = datetime.now(UTC) - parse_duration(args.older_than, where="--older-than")
+    except OwnersError as exc:
+        print(f"airflow-mlops: {exc}", file=sys.stderr)
+        return 2
+    store = _store(args)
+    counts = store.prune(older_than=cutoff, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    listed = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items())
+    print(f"results store {store.safe_url}: {verb} {listed} older than {cutoff:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
 def _cmd_runs_list(args: argparse.Namespace) -> int:
     store = _store(args)
     rows = [
@@ -230,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--revision", default="head")
     upgrade.set_defaults(func=_cmd_db_upgrade)
     db.add_parser("current", help="show the schema revision").set_defaults(func=_cmd_db_current)
+    prune = db.add_parser(
+        "prune",
+        help="delete check runs, profiles, resolved incidents older than an age; keeps pinned baselines, "
+        "the newest profile of each key, open incidents and what they reference",
+    )
+    prune.add_argument("--older-than", required=True, help="an age: 90d, 12h, 2w")
+    prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    prune.set_defaults(func=_cmd_db_prune)
 
     runs = sub.add_parser("runs", help="recorded check runs").add_subparsers(
         dest="runs_command", required=True

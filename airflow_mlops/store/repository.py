@@ -434,6 +434,90 @@ class ResultsStore:
 
         return self._read(work)
 
+    def prune(self, *, older_than: datetime, dry_run: bool = False) -> dict[str, int]:
+        """Delete what finished before ``older_than``, keeping what the store still needs.
+
+        Kept whatever their age: every pinned profile (active or retired: pins are the audit trail) and
+        the check run that recorded it; the newest profile of each baseline key and kind (a
+        ``previous_success`` baseline must survive a quiet month); the check runs that an incident not
+        yet resolved points to; incidents not resolved, with their notifications; active overrides.
+        Deleted: older check runs (their results go with them), unneeded older profiles, resolved
+        incidents last seen before the cut (their notifications go with them), retired overrides.
+
+        :returns: the number of rows per table that were (or, with ``dry_run``, would be) deleted.
+        """
+        cutoff = older_than if older_than.tzinfo else older_than.replace(tzinfo=UTC)
+
+        def work(session: Session) -> dict[str, int]:
+            pinned = sa.select(BaselinePinRow.profile_id)
+            newest = (
+                sa.select(sa.func.max(ProfileRow.id))
+                .group_by(ProfileRow.baseline_key, ProfileRow.kind)
+                .scalar_subquery()
+            )
+            keep_profiles = sa.or_(ProfileRow.id.in_(pinned), ProfileRow.id.in_(newest))
+            kept_runs = (
+                sa.select(ProfileRow.check_run_id)
+                .where(keep_profiles, ProfileRow.check_run_id.is_not(None))
+                .union(
+                    sa.select(IncidentRow.last_check_run_id).where(
+                        IncidentRow.status != "resolved", IncidentRow.last_check_run_id.is_not(None)
+                    )
+                )
+            )
+            old_runs = sa.select(CheckRunRow.id).where(
+                sa.func.coalesce(CheckRunRow.finished_at, CheckRunRow.started_at, CheckRunRow.run_after)
+                < cutoff,
+                CheckRunRow.id.not_in(kept_runs),
+            )
+            run_ids = list(session.scalars(old_runs))
+            profiles = sa.select(ProfileRow.id).where(
+                ~keep_profiles,
+                sa.or_(ProfileRow.recorded_at < cutoff, ProfileRow.check_run_id.in_(run_ids)),
+            )
+            profile_ids = list(session.scalars(profiles))
+            incident_ids = list(
+                session.scalars(
+                    sa.select(IncidentRow.id).where(
+                        IncidentRow.status == "resolved", IncidentRow.last_seen < cutoff
+                    )
+                )
+            )
+            override_ids = list(
+                session.scalars(
+                    sa.select(GateOverrideRow.id).where(
+                        ~GateOverrideRow.active, GateOverrideRow.created_at < cutoff
+                    )
+                )
+            )
+            counts = {
+                "check_runs": len(run_ids),
+                "check_results": session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(CheckResultRow)
+                    .where(CheckResultRow.check_run_id.in_(run_ids))
+                )
+                or 0,
+                "profiles": len(profile_ids),
+                "incidents": len(incident_ids),
+                "overrides": len(override_ids),
+            }
+            if dry_run:
+                return counts
+            for table_ids, column in (
+                (profile_ids, ProfileRow.id),
+                (run_ids, CheckRunRow.id),
+                (incident_ids, IncidentRow.id),
+                (override_ids, GateOverrideRow.id),
+            ):
+                for chunk in range(0, len(table_ids), 500):  # the cascades remove results, notifications
+                    session.execute(
+                        sa.delete(column.class_).where(column.in_(table_ids[chunk : chunk + 500]))
+                    )
+            return counts
+
+        return self._write(work)
+
     # -- profiles and baselines -------------------------------------------------------------------
     def _upsert_profile(
         self, session: Session, run: CheckRunRow, record: CheckRunRecord, profile: ProfileRecord
