@@ -102,8 +102,16 @@ class MlopsCheckOperator(BaseOperator):
     def _exclude_callable_from_templates(self, field_name: str, value: Any) -> None:
         """Airflow 3 calls callables found in template fields while rendering; a data callable must
         instead be called at execute time with the context, so it is taken out of this task's fields."""
-        if callable(value) and not isinstance(value, SqlSource):
+        if _called_at_execute(value):
             self.template_fields = tuple(f for f in type(self).template_fields if f != field_name)
+
+    def _do_render_template_fields(
+        self, parent: Any, template_fields: Any, context: Context, jinja_env: Any, seen_oids: set[int]
+    ) -> None:
+        # A mapped task renders the mapped operator's (class-level) template fields on this unmapped
+        # instance, so the exclusion above does not apply there: skip callables here as well.
+        fields = [f for f in template_fields if not _called_at_execute(getattr(parent, f, None))]
+        super()._do_render_template_fields(parent, fields, context, jinja_env, seen_oids)
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
         # Nested templated objects (SqlSource) are rendered in place: give this task instance its own copy
@@ -326,6 +334,11 @@ def _is_infrastructure_error(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover
         pass
     return isinstance(exc, ConnectionError | TimeoutError)
+
+
+def _called_at_execute(value: Any) -> bool:
+    """A data or metrics callable: called by the operator with the context, never by the templater."""
+    return callable(value) and not isinstance(value, SqlSource)
 
 
 def call_with_context(fn: Callable[..., Any], context: Context) -> Any:

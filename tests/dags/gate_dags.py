@@ -108,3 +108,24 @@ with DAG("mlops_test_gate_approve", schedule=None, start_date=START, catchup=Fal
         >> QualityGateOperator(task_id="gate", owner="ml-platform", on_fail="approve")
         >> EmptyOperator(task_id="publish")
     )
+
+
+def wine_part(ti=None):
+    """One of 50 slices of the wine data, chosen by the mapped task's map index."""
+    frame = wine()
+    index = ti.map_index if ti is not None and ti.map_index >= 0 else 0
+    return frame.iloc[[i for i in range(len(frame)) if i % 50 == index]].reset_index(drop=True)
+
+
+def _mapped(dag_id: str, width: int) -> DAG:
+    """``width`` mapped validations of a callable data= (sliced by map index) and a gate."""
+    with DAG(dag_id, schedule=None, start_date=START, catchup=False) as dag:
+        checks = DataValidationOperator.partial(
+            task_id="validate", data=wine_part, suite=SUITE[:1], fail_task=False
+        ).expand(severity=["fail"] * width)
+        checks >> QualityGateOperator(task_id="gate", owner="ml-platform")
+    return dag
+
+
+mapped_dag = _mapped("mlops_test_mapped", 50)  # tests/integration: 50 at once on a real scheduler
+mapped_small_dag = _mapped("mlops_test_mapped_small", 3)

@@ -407,3 +407,20 @@ def test_on_fail_approve_waits_for_a_human(dags, store, alerting, option, gate_s
     else:
         assert row.status == "FAILED" and "rejected by oncall-dana" in row.message
         assert row.summary["approval"] == {"decision": "reject", "by": "oncall-dana"}
+
+
+def test_a_mapped_check_with_a_callable_data_runs_per_map_index_and_the_gate_sees_each(
+    dags, store, alerting
+) -> None:
+    """Airflow renders a mapped task's class-level template fields: a data callable must not be called
+    by the templater (it was: 'wine_part() got an unexpected keyword argument context')."""
+    dag_run = run_dag(dags.mapped_small_dag)
+    assert task_states(dag_run)["gate"] == "success"
+    rows = store.check_runs(dag_id="mlops_test_mapped_small", task_id="validate", limit=10)
+    assert sorted(r.map_index for r in rows) == [0, 1, 2] and {r.status for r in rows} == {"PASSED"}
+    gate = gate_row(store, dag_run)
+    assert gate.status == "PASSED" and sorted(gate.summary["upstream"]) == [
+        "validate[0]",
+        "validate[1]",
+        "validate[2]",
+    ]
