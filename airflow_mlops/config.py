@@ -11,7 +11,15 @@ from airflow_mlops.store import ResultsStore
 if TYPE_CHECKING:
     from airflow_mlops.core.owners import OwnerRegistry
 
-__all__ = ["base_url", "get_store", "load_owner_registry", "owners_file", "report_url", "results_db_url"]
+__all__ = [
+    "base_url",
+    "configured_base_url",
+    "get_store",
+    "load_owner_registry",
+    "owners_file",
+    "report_url",
+    "results_db_url",
+]
 
 _stores: dict[str, ResultsStore] = {}
 _lock = threading.Lock()
@@ -64,15 +72,20 @@ def load_owner_registry(*, required: bool = False) -> OwnerRegistry | None:
     return load_registry(path)
 
 
-def base_url() -> str:
-    """Where the Airflow UI is reached, for links in alerts: ``[mlops] base_url``, else ``[api] base_url``."""
+def configured_base_url() -> str:
+    """``[mlops] base_url``, else ``[api] base_url``, without a trailing slash; ``""`` when neither is set."""
     from airflow.sdk.configuration import conf
 
     url = _conf_get("base_url", "").strip() or str(conf.get("api", "base_url", fallback="") or "").strip()
-    return (url or "http://localhost:8080").rstrip("/")
+    return url.rstrip("/")
+
+
+def base_url() -> str:
+    """Where the Airflow UI is reached, for links in alerts (``http://localhost:8080`` when unset)."""
+    return configured_base_url() or "http://localhost:8080"
 
 
 def report_url(*, dag_id: str, run_id: str, task_id: str) -> str:
-    from urllib.parse import quote
+    from airflow_mlops.urls import report_path
 
-    return f"{base_url()}/mlops/report/{quote(dag_id, safe='')}/{quote(run_id, safe='')}/{quote(task_id, safe='')}"
+    return base_url() + report_path(dag_id, run_id, task_id)

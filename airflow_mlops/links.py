@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from airflow.sdk import BaseOperatorLink
+
+from airflow_mlops.urls import report_path
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator
     from airflow.sdk.types import TaskInstanceKey
 
-__all__ = ["QualityReportLink", "report_path"]
-
-
-def report_path(dag_id: str, run_id: str, task_id: str) -> str:
-    """The report page of a task in a DAG run, under the plugin's ``/mlops`` prefix."""
-    parts = (quote(part, safe="") for part in (dag_id, run_id, task_id))
-    return "/mlops/report/" + "/".join(parts)
+__all__ = ["QualityReportLink"]
 
 
 class QualityReportLink(BaseOperatorLink):
@@ -26,7 +21,7 @@ class QualityReportLink(BaseOperatorLink):
     name = "Quality report"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.configuration import conf
+        from airflow_mlops.config import configured_base_url
 
-        base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
-        return base + report_path(ti_key.dag_id, ti_key.run_id, ti_key.task_id)
+        # the alerts' base URL when one is configured; else a path on the UI's own host
+        return configured_base_url() + report_path(ti_key.dag_id, ti_key.run_id, ti_key.task_id)

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.links import report_path
 from airflow_mlops.plugins import pages
+from airflow_mlops.urls import report_path
 
 __all__ = ["create_app"]
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from airflow_mlops.plugins.charts import HistoryPoint, history_chart
+from airflow_mlops.urls import report_path
 
 __all__ = [
     "render_baselines",
@@ -38,6 +39,11 @@ _BADGE_CLASSES = {
     "warn",
 }
 SNOOZE_CHOICES = ("30m", "1h", "4h", "1d", "3d")
+_SNOOZE_SELECT = (
+    '<select name="duration" aria-label="snooze for">'
+    + "".join(f"<option>{d}</option>" for d in SNOOZE_CHOICES)
+    + "</select>"
+)
 
 
 def e(value: Any) -> str:
@@ -156,7 +162,7 @@ def when(iso: str | None) -> str:
 
 
 def report_href(root: str, dag_id: str, run_id: str, task_id: str) -> str:
-    return f"{root}/report/{q(dag_id)}/{q(run_id)}/{q(task_id)}"
+    return report_path(dag_id, run_id, task_id, root=root)
 
 
 def age(then: str | None, now: datetime | None = None) -> str:
@@ -248,14 +254,9 @@ def _incident_rows(root: str, incidents: Sequence[Mapping[str, Any]], now: datet
     rows = []
     for i in incidents:
         base = f"{root}/api/v1/incidents/{i['id']}"
-        snooze_select = (
-            '<select name="duration" aria-label="snooze for">'
-            + "".join(f"<option>{d}</option>" for d in SNOOZE_CHOICES)
-            + "</select>"
-        )
         actions = (
             action(f"{base}/ack", "Acknowledge", primary=True)
-            + action(f"{base}/snooze", "Snooze", fields=snooze_select)
+            + action(f"{base}/snooze", "Snooze", fields=_SNOOZE_SELECT)
             + action(f"{base}/resolve", "Resolve")
         )
         state = badge(i["status"])
