@@ -1161,28 +1161,22 @@ class ResultsStore:
         self._write(work)
 
 
+def _no_later_try(model: Any, *keys: str) -> Any:
+    """Only the latest try counts: no row of ``model`` with the same ``keys`` has a higher try_number
+    (earlier tries were superseded by their retry)."""
+    later = sa.orm.aliased(model)
+    same = [getattr(later, key) == getattr(model, key) for key in keys]
+    return ~sa.exists().where(*same, later.try_number > model.try_number)
+
+
 def _latest_check_try() -> Any:
-    """Only a task's latest try in a DAG run counts (per map index): earlier tries were retried."""
-    later = sa.orm.aliased(CheckRunRow)
-    return ~sa.exists().where(
-        later.dag_id == CheckRunRow.dag_id,
-        later.task_id == CheckRunRow.task_id,
-        later.run_id == CheckRunRow.run_id,
-        later.map_index == CheckRunRow.map_index,
-        later.try_number > CheckRunRow.try_number,
-    )
+    """A task's latest try in a DAG run, per map index."""
+    return _no_later_try(CheckRunRow, "dag_id", "task_id", "run_id", "map_index")
 
 
 def _latest_try_only() -> Any:
-    """Only the latest try of each DAG run counts: earlier tries were superseded by their retry."""
-    later = sa.orm.aliased(ProfileRow)
-    return ~sa.exists().where(
-        later.baseline_key == ProfileRow.baseline_key,
-        later.kind == ProfileRow.kind,
-        later.dag_id == ProfileRow.dag_id,
-        later.run_id == ProfileRow.run_id,
-        later.try_number > ProfileRow.try_number,
-    )
+    """A DAG run's latest try of a profile series."""
+    return _no_later_try(ProfileRow, "baseline_key", "kind", "dag_id", "run_id")
 
 
 def _result_columns(result: CheckResult) -> dict[str, Any]:
