@@ -5,8 +5,10 @@ Each alert-fatigue rule has its own test; what the servers received is what is a
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -311,7 +313,27 @@ def test_override_via_cli_then_rerun_passes_as_overridden(dags, store, alerting)
 
 
 # -- on_fail="approve": Airflow's human-in-the-loop ---------------------------------------------------
-def _respond_when_waiting(dag_id: str, option: str, user: str, results: dict) -> None:  # type: ignore[type-arg]
+class _DagTestIsWaiting(logging.Handler):
+    """Set when dag.test()'s loop logs that it waits for human input.
+
+    Only then may the test answer: dag.test() writes the task's state (AWAITING_INPUT) once more after the
+    task returns, so an answer given between the task parking and that write is overwritten and the run
+    waits forever (seen once in CI). A person answers minutes later; the test must not be faster than
+    dag.test() itself.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.waiting = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Waiting for Human-in-the-loop input"):
+            self.waiting.set()
+
+
+def _respond_when_waiting(
+    dag_id: str, option: str, user: str, results: dict, waiting: threading.Event  # type: ignore[type-arg]
+) -> None:
     """Wait for the gate to park in AWAITING_INPUT, then answer through Airflow's own HITL API handler."""
     import time
 
@@ -323,6 +345,8 @@ def _respond_when_waiting(dag_id: str, option: str, user: str, results: dict) ->
     from airflow.utils.state import TaskInstanceState
 
     deadline = time.monotonic() + 240
+    if not waiting.wait(timeout=240):
+        raise TimeoutError(f"dag.test() never logged that {dag_id} waits for human input")
     while time.monotonic() < deadline:
         with create_session() as session:
             ti = session.scalars(
@@ -352,9 +376,11 @@ def _respond_when_waiting(dag_id: str, option: str, user: str, results: dict) ->
     raise TimeoutError(f"{dag_id}.gate never reached AWAITING_INPUT")
 
 
-def _respond_or_record(dag_id: str, option: str, user: str, results: dict) -> None:  # type: ignore[type-arg]
+def _respond_or_record(
+    dag_id: str, option: str, user: str, results: dict, waiting: threading.Event  # type: ignore[type-arg]
+) -> None:
     try:
-        _respond_when_waiting(dag_id, option, user, results)
+        _respond_when_waiting(dag_id, option, user, results, waiting)
     except BaseException as exc:  # a dead responder would leave dag.test() waiting forever
         import traceback
 
@@ -382,17 +408,24 @@ def _fail_parked_gate(dag_id: str) -> None:
     [("Approve", "success", "success"), ("Reject", "failed", "upstream_failed")],
 )
 def test_on_fail_approve_waits_for_a_human(dags, store, alerting, option, gate_state, publish_state) -> None:
-    import threading
-
     smtp, webhook = alerting
     answer: dict = {}  # type: ignore[type-arg]
+    dag_test_log = logging.getLogger("airflow.sdk.definitions.dag")
+    watcher = _DagTestIsWaiting()
+    dag_test_log.addHandler(watcher)
+    previous_level = dag_test_log.level
+    dag_test_log.setLevel(logging.INFO)
     responder = threading.Thread(
         target=_respond_or_record,
-        args=("mlops_test_gate_approve", option, "oncall-dana", answer),
+        args=("mlops_test_gate_approve", option, "oncall-dana", answer, watcher.waiting),
         daemon=True,
     )
     responder.start()
-    dag_run = run_dag(dags.gate_approve_dag, fault="nulls")
+    try:
+        dag_run = run_dag(dags.gate_approve_dag, fault="nulls")
+    finally:
+        dag_test_log.removeHandler(watcher)
+        dag_test_log.setLevel(previous_level)
     responder.join(timeout=5)
     assert "error" not in answer, answer.get("error")
     assert answer.get("answered") and "approve to continue?" in answer["subject"]
