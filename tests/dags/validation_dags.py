@@ -85,3 +85,14 @@ with DAG("mlops_test_validate_retry", schedule=None, start_date=START, catchup=F
         retries=2,
         retry_delay=pendulum.duration(seconds=0),
     )
+
+
+with DAG("mlops_test_validate_outage", schedule=None, start_date=START, catchup=False) as validate_outage:
+    # tests/operators/test_validation.py cuts the store's connection while this task writes its results
+    DataValidationOperator(
+        task_id="validate",
+        data=wine_frame,
+        suite=SUITE,
+        retries=1,
+        retry_delay=pendulum.duration(seconds=2),
+    )

@@ -258,6 +258,50 @@ def test_unreachable_store_fails_task_clearly(dags, monkeypatch, caplog) -> None
     assert xcom(dag_run, "validate") is None  # nothing pretends to have passed
 
 
+@pytest.mark.postgres
+def test_store_lost_while_writing_fails_retryably_leaves_no_partial_rows_and_the_retry_writes_once(
+    dags, pg_database, monkeypatch, capfd
+) -> None:
+    """The connection to the results store (real PostgreSQL behind a TCP proxy) is cut between the run's
+    row and its results: try 1 fails with a retryable error and leaves nothing; try 2 writes once."""
+    import threading
+
+    from airflow_mlops.store import ResultsStore
+    from tests.helpers import TcpProxy
+
+    proxy = TcpProxy(int(sa.make_url(pg_database).port or 5432))
+    monkeypatch.setenv(
+        "AIRFLOW__MLOPS__RESULTS_DB_URL",
+        str(sa.make_url(pg_database).set(port=proxy.port).render_as_string(False)),
+    )
+    results_written_by_try: list[int] = []
+
+    def cut_before_the_results(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO MLOPS_CHECK_RESULT"):
+            if proxy.cuts == 0:
+                proxy.cut()  # the check run's own row is already sent, inside the open transaction
+                threading.Timer(1.0, proxy.restore).start()
+            else:
+                results_written_by_try.append(1)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", cut_before_the_results)
+    try:
+        dag_run = run_dag(dags.validate_outage)
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", cut_before_the_results)
+        proxy.close()
+    out = capfd.readouterr()
+    assert proxy.cuts == 1 and results_written_by_try
+    assert task_states(dag_run) == {"validate": "success"}  # the retry succeeded
+    assert "the outcome (PASSED) could not be recorded: results store" in out.out + out.err
+    direct = ResultsStore(pg_database)  # not through the proxy
+    rows = direct.check_runs(dag_id=dag_run.dag_id, run_id=dag_run.run_id, with_results=True)
+    assert [(r.try_number, r.status, len(r.results)) for r in rows] == [(2, "PASSED", 4)]  # nothing of try 1
+    with direct.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM mlops_check_result")).scalar_one() == 4
+    direct.engine.dispose()
+
+
 # -- retries ----------------------------------------------------------------------------------------
 def test_retry_is_its_own_try_and_readers_use_the_latest(dags, store) -> None:
     marker = data_path("flaky-marker")
