@@ -14,7 +14,7 @@ export AIRFLOW__MLOPS__OWNERS_FILE ?= $(CURDIR)/owners.yaml
 export GX_ANALYTICS_ENABLED := False
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv airflow-db chromium demo demo-check docs test lint typecheck pytest bench clean
+.PHONY: venv airflow-db chromium demo demo-check docs test lint typecheck pytest bench audit clean
 
 venv: $(STAMP)
 
@@ -64,5 +64,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/sql_profile.py
 	$(BIN)/python bench/ui.py
 
+# pip-audit in a venv of its own (its dependencies are not ours), over every pin in constraints.txt
+AUDIT_VENV := $(CURDIR)/.venv-audit
+audit:
+	test -x $(AUDIT_VENV)/bin/pip-audit || ($(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet pip-audit==2.10.1)
+	$(AUDIT_VENV)/bin/python .ci/audit.py
+
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) site .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(AUDIT_VENV) $(AIRFLOW_HOME) site .pytest_cache .mypy_cache .ruff_cache *.egg-info
