@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -332,7 +333,11 @@ class _DagTestIsWaiting(logging.Handler):
 
 
 def _respond_when_waiting(
-    dag_id: str, option: str, user: str, results: dict, waiting: threading.Event  # type: ignore[type-arg]
+    dag_id: str,
+    option: str,
+    user: str,
+    results: dict[str, Any],
+    waiting: threading.Event,
 ) -> None:
     """Wait for the gate to park in AWAITING_INPUT, then answer through Airflow's own HITL API handler."""
     import time
@@ -377,7 +382,11 @@ def _respond_when_waiting(
 
 
 def _respond_or_record(
-    dag_id: str, option: str, user: str, results: dict, waiting: threading.Event  # type: ignore[type-arg]
+    dag_id: str,
+    option: str,
+    user: str,
+    results: dict[str, Any],
+    waiting: threading.Event,
 ) -> None:
     try:
         _respond_when_waiting(dag_id, option, user, results, waiting)
