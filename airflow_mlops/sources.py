@@ -23,6 +23,12 @@ class SqlSource:
     :param work_mem: PostgreSQL: ``work_mem`` for the profile's own transactions (e.g. ``"256MB"``), so
         that the quantile sorts of a comparison run in memory. Default: the server's.
     :param parallel: PostgreSQL: connections the quantile sorts of a comparison are shared over (1-16).
+    :param quantiles: ``"exact"`` (default: sorted quantiles, the profile equals the pandas profile of the
+        same rows) or ``"sketch"`` (PostgreSQL: the 101 quantiles read off 10,000 equal-width fine bins
+        between each numeric column's min and max, all numeric columns in one scan, no sort; each
+        quantile within ``(max - min) / 10,000`` of the exact one; counts, moments, categories and
+        histogram counts stay exact). Other databases compute exact quantiles either way. See
+        :func:`airflow_mlops.core.profile.profile_sql`.
     """
 
     template_fields = ("conn_id", "table", "query", "schema")
@@ -36,6 +42,7 @@ class SqlSource:
         schema: str | None = None,
         work_mem: str | None = None,
         parallel: int = 1,
+        quantiles: str = "exact",
     ) -> None:
         if not isinstance(conn_id, str) or not conn_id:
             raise TypeError(f"SqlSource(conn_id=...) must be a non-empty connection id; got {conn_id!r}.")
@@ -48,8 +55,11 @@ class SqlSource:
             raise TypeError(f"SqlSource(work_mem=...) must be a size such as '256MB'; got {work_mem!r}.")
         if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 16:
             raise TypeError(f"SqlSource(parallel=...) must be an integer from 1 to 16; got {parallel!r}.")
+        if not isinstance(quantiles, str) or quantiles not in ("exact", "sketch"):
+            raise TypeError(f"SqlSource(quantiles=...) must be 'exact' or 'sketch'; got {quantiles!r}.")
         self.work_mem = work_mem
         self.parallel = parallel
+        self.quantiles = quantiles
         self.conn_id = conn_id
         self.table = table
         self.query = query

@@ -25,6 +25,8 @@ Definitions shared by :func:`profile_frame` and :func:`profile_sql` (the two giv
     statistics: index ``(n - 1) * p`` of the sorted values (numpy's default ``method="linear"``, Hyndman &
     Fan type 7, which is also the definition of SQL's ``percentile_cont``); ``[]`` when there is no finite
     value.
+    ``profile_sql(quantiles="sketch")`` trades this exactness for speed on PostgreSQL: each quantile is
+    within ``(max - min) / 10,000`` of it (see :func:`profile_sql`).
 ``hist_edges``
     without a reference: the distinct values of the quantiles at p = 0, 0.05, ..., 1 (at most 20 bins;
     ``[v, v]`` for a constant column; ``[]`` when there is no finite value). Bin ``i`` is
@@ -59,7 +61,9 @@ __all__ = [
     "DTYPES",
     "HIST_STEP",
     "MAX_NEW_CATEGORIES",
+    "QUANTILE_MODES",
     "QUANTILE_POINTS",
+    "SKETCH_BINS",
     "ColumnKind",
     "ColumnProfile",
     "DatasetProfile",
@@ -74,6 +78,8 @@ ColumnKind = Literal["numeric", "categorical"]
 
 #: Number of points of the quantile sketch (p = 0.00, 0.01, ..., 1.00).
 QUANTILE_POINTS = 101
+#: Fine bins per numeric column of ``profile_sql(quantiles="sketch")``: quantiles within (max - min) / SKETCH_BINS.
+SKETCH_BINS = 10_000
 #: Histogram edges are the quantiles at every ``HIST_STEP``-th point: p = 0, 0.05, ..., 1 (≤ 20 bins).
 HIST_STEP = 5
 #: At most this many unseen categories are listed in ``new_categories``.
@@ -91,6 +97,8 @@ _PROFILE_VERSION = 1
 
 
 _WORK_MEM = re.compile(r"\d+\s*(kB|MB|GB|TB)")
+#: The values of ``profile_sql(quantiles=...)`` and ``SqlSource(quantiles=...)``.
+QUANTILE_MODES = ("exact", "sketch")
 
 
 def quantile_probabilities() -> list[float]:
@@ -677,6 +685,138 @@ def _needed_ranks(n: int, probs: Sequence[float]) -> list[int]:
     return sorted({int(i) for i in np.concatenate([previous, following])})
 
 
+def _sql_fine_bins(
+    conn: Any, columns: Sequence[tuple[Any, Any, float, float]], bins: int
+) -> list[list[tuple[int, int, float, float]]]:
+    """Per column ``(value, raw, low, high)``: ``(bucket, count, min, max)`` of ``width_bucket(value, low,
+    high, bins)``, non-empty buckets in order, from ONE scan of the rows. ``raw`` is the same value with
+    NaN not yet made NULL (``min``/``max`` read it: a NaN row falls in the NULL bucket, which is skipped).
+
+    Bucket 0 holds the values below ``low`` (only ``-inf``: ``low`` is the finite minimum), buckets
+    ``1..bins`` the equal-width bins of ``[low, high)`` and bucket ``bins + 1`` the values ``>= high`` (the
+    maximum and ``+inf``). The columns are unpivoted with ``unnest(ARRAY[...])`` in the select list, each
+    bucket offset by ``column * (bins + 2)`` into one integer key, so that a single (parallel) hash
+    aggregate counts every column: one ``GROUP BY`` per column would scan the table once per column, and
+    ``GROUPING SETS`` cannot run in parallel. The planner estimates 200 groups for the unnested key and
+    hashes; there are at most ``len(columns) * (bins + 2)``.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    double: Any = sa.Double()
+    stride = bins + 2
+    keys = [
+        sa.func.width_bucket(
+            value, sa.literal(low, double), sa.literal(high, double), sa.literal_column(str(int(bins)))
+        )
+        + sa.literal_column(str(position * stride))
+        for position, (value, _, low, high) in enumerate(columns)
+    ]
+    values = [sa.cast(raw, double) for _, raw, _, _ in columns]
+    unpivoted = sa.select(
+        sa.func.unnest(postgresql.array(keys)).label("bucket_key"),
+        sa.func.unnest(postgresql.array(values)).label("bucket_value"),
+    ).subquery("fine_bins")
+    key, value = unpivoted.c.bucket_key, unpivoted.c.bucket_value
+    query = sa.select(key, sa.func.count(), sa.func.min(value), sa.func.max(value)).group_by(key)
+    found: list[list[tuple[int, int, float, float]]] = [[] for _ in columns]
+    for bucket_key, count, low, high in conn.execute(query):
+        if bucket_key is None:  # the nulls of every column
+            continue
+        position, bucket = divmod(int(bucket_key), stride)
+        found[position].append((bucket, int(count), float(low), float(high)))
+    for buckets in found:
+        buckets.sort()
+    return found
+
+
+def _sketch_from_bins(
+    bins: Sequence[tuple[int, int, float, float]],
+    low: float,
+    high: float,
+    inf_count: int,
+    probs: Sequence[float],
+) -> tuple[list[float], list[float], list[int]] | None:
+    """Quantiles, histogram edges and the counts below each inner edge, from a column's fine bins.
+
+    ``bins`` are ``(bucket, count, min, max)`` as :func:`_sql_fine_bins` returns them for ``width_bucket(v,
+    low, high, B)``. Every order statistic that numpy's linear method needs is estimated inside its bin:
+    the bin's ``min`` for its first value, its ``max`` for its last, evenly in between (so a bin holding
+    one distinct value gives it exactly); the true order statistic lies in the same ``[min, max]``, less
+    than one bin width ``(high - low) / B`` away. The quantiles interpolate these estimates exactly as
+    numpy does (to rounding), so each is within one bin width of the exact quantile.
+
+    Histogram edges: a sketched quantile at p = 0.05, ..., 0.95 that no bin straddles (no bin has
+    ``min < q <= max``) is an edge as it is; otherwise the nearer of that bin's ``min`` and the next bin's
+    ``min``. No bin then straddles an edge, and as ``width_bucket`` is monotone the count below an edge is
+    the sum of the bins below it: exact. Returns ``None`` when the bins do not span pass 1's finite min
+    and max (the rows changed in between): the caller sorts instead.
+    """
+    import bisect
+
+    negative_inf = sum(count for bucket, count, _, _ in bins if bucket == 0)
+    positive_inf = inf_count - negative_inf
+    finite: list[tuple[int, float, float]] = []  # (count, min, max) of the finite values, in value order
+    for bucket, count, bin_low, bin_high in bins:
+        if bucket == 0:
+            continue
+        if bin_high > high:  # the last bucket: the maximum and +inf
+            count, bin_high = count - positive_inf, high
+        if count > 0:
+            finite.append((count, bin_low, bin_high))
+    if not finite or positive_inf < 0 or finite[0][1] != low or finite[-1][2] != high:
+        return None
+    n = sum(count for count, _, _ in finite)
+    starts: list[int] = []
+    total = 0
+    for count, _, _ in finite:
+        starts.append(total)
+        total += count
+
+    def order_statistic(rank: int) -> float:
+        position = bisect.bisect_right(starts, rank) - 1
+        count, bin_low, bin_high = finite[position]
+        if count == 1 or bin_low == bin_high:
+            return bin_low
+        t = (rank - starts[position]) / (count - 1)
+        value = bin_low + (bin_high - bin_low) * t
+        if not math.isfinite(value):  # the difference overflowed
+            value = bin_low * (1 - t) + bin_high * t
+        return min(max(value, bin_low), bin_high)
+
+    quantiles: list[float] = []  # linear interpolation between order statistics, in plain Python (no numpy)
+    for p in probs:
+        virtual = (n - 1) * p
+        below_rank = min(math.floor(virtual), n - 1)
+        a = order_statistic(below_rank)
+        b = order_statistic(min(below_rank + 1, n - 1))
+        gamma = virtual - below_rank
+        value = b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma  # numpy's _lerp
+        quantiles.append(value if math.isfinite(value) else a * (1 - gamma) + b * gamma)
+    lows = [bin_low for _, bin_low, _ in finite]
+
+    def edge_for(q: float) -> float:
+        position = bisect.bisect_left(lows, q) - 1  # the last bin with min < q
+        if position < 0 or q > finite[position][2]:
+            return q  # between two bins (or at a bin's min): no bin straddles it
+        below = lows[position]
+        if position + 1 == len(lows):
+            return below
+        above = lows[position + 1]
+        return below if q - below <= above - q else above
+
+    inner = [edge_for(q) for q in quantiles[HIST_STEP:-1:HIST_STEP]]
+    edges = sorted({quantiles[0], *inner, quantiles[-1]})
+    if len(edges) == 1:
+        edges = [edges[0], edges[0]]
+    highs = [bin_high for _, _, bin_high in finite]
+    below_counts: list[int] = []
+    for edge in edges[1:-1]:
+        whole = bisect.bisect_left(highs, edge)  # bins entirely below the edge (max < edge)
+        below_counts.append(negative_inf + (starts[whole] if whole < len(finite) else n))
+    return quantiles, edges, below_counts
+
+
 def profile_sql(
     engine: sa.Engine,
     selectable: Any,
@@ -686,6 +826,7 @@ def profile_sql(
     columns: dict[str, str] | None = None,
     work_mem: str | None = None,
     parallel: int = 1,
+    quantiles: Literal["exact", "sketch"] = "exact",
 ) -> DatasetProfile:
     """Profile a table or query inside the database: only aggregates travel to the client.
 
@@ -713,6 +854,29 @@ def profile_sql(
        with a reference, all of its categories then the 10 most frequent others; ``count(*) OVER ()`` on
        the groups is the number of distinct values.
 
+    With ``quantiles="sketch"`` on PostgreSQL, passes 2 and 3 are replaced by one scan that needs no sort:
+
+    2. ``width_bucket(col, min, max, SKETCH_BINS)`` (10,000 equal-width fine bins between the column's
+       finite min and max of pass 1) for every numeric column at once, unpivoted with
+       ``unnest(ARRAY[...])`` into one parallel hash aggregate of ``count(*)``, ``min(col)``, ``max(col)``
+       per bin (at most ``10,002`` rows per column reach the client, whatever the row count). Each order
+       statistic that the linear method needs is placed inside its bin, from the bin's min to its max,
+       and the quantiles interpolate them as numpy does. **Bound:** every sketched quantile is within one
+       fine bin of the exact one, ``|q_sketch - q_exact| <= (max - min) / 10,000`` (it is exact when the
+       bins it comes from hold one distinct value each, e.g. integers spanning fewer than 10,000 values, or
+       a few repeated float values), so the CDF read off the sketch is off by at most the mass of one fine
+       bin. ``quantiles[0]`` and ``quantiles[100]`` are the exact min and max;
+    3. the histogram without a reference is counted from the same bins, so its counts stay **exact**: its
+       inner edges are the sketched quantiles at p = 0.05, ..., 0.95, except that an edge inside a fine
+       bin's ``(min, max]`` moves to the nearer of that bin's min and the next bin's min (a data value
+       less than one fine bin away), which no bin straddles. With a reference, the histogram is counted
+       on its edges in pass 1 exactly as in ``"exact"`` mode.
+
+    Counts, ``inf_count``, min/max/mean/std and the categories are the same as in ``"exact"`` mode. A
+    heavy-tailed column (a far maximum) has wide fine bins: its low quantiles are then coarse and several
+    of its histogram edges may merge. On SQLite and any other database ``"sketch"`` computes exact
+    quantiles (the result equals ``"exact"``).
+
     NaN in PostgreSQL float columns is a null, as in pandas. Datetimes are supported on PostgreSQL
     (``extract(epoch ...)``) and SQLite (``strftime``, to the millisecond). A text query's columns are
     unknown: pass ``columns=``.
@@ -727,6 +891,9 @@ def profile_sql(
         e.g. ``"256MB"``), so that the quantile sorts run in memory; the server's setting otherwise.
     :param parallel: PostgreSQL only: run the quantile pass (single-threaded sorts in PostgreSQL) on up to
         this many connections at once, a share of the numeric columns on each.
+    :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals :func:`profile_frame`'s;
+        ``"sketch"``: PostgreSQL only, quantiles from fine histograms as described above (no sort; 1.3x to
+        2.5x faster on 10M rows, see docs/performance.md), other databases compute them exactly.
     """
     import sqlalchemy as sa
 
@@ -735,8 +902,14 @@ def profile_sql(
         raise InputError(f"work_mem={work_mem!r} must be a PostgreSQL memory size such as '64MB' or '1GB'.")
     if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 16:
         raise InputError(f"parallel={parallel!r} must be an integer from 1 to 16 (connections at once).")
+    if not isinstance(quantiles, str) or quantiles not in QUANTILE_MODES:
+        raise InputError(
+            f"quantiles={quantiles!r} must be one of {', '.join(repr(m) for m in QUANTILE_MODES)} "
+            "(exact: sorted, equal to profile_frame; sketch: from fine histograms, faster on PostgreSQL)."
+        )
     source, specs = _sql_source(engine, selectable, columns)
     dialect = engine.dialect.name
+    sketch = quantiles == "sketch" and dialect == "postgresql"  # elsewhere: exact
     double: Any = sa.Double()
     inf = sa.literal(math.inf, double)
     minus_inf = sa.literal(-math.inf, double)
@@ -752,6 +925,7 @@ def profile_sql(
             )
             value: Any = sa.cast(raw, double)
             if spec.dtype == "float64" and dialect == "postgresql":
+                prepared_columns.append(value.label(f"r{i}"))  # NaN kept: cheaper where NaN cannot matter
                 value = sa.func.nullif(value, sa.literal(math.nan, double))
             prepared_columns.append(value.label(f"v{i}"))
         elif spec.dtype == "string" and not isinstance(spec.expr.type, sa.String | sa.Enum):
@@ -764,6 +938,10 @@ def profile_sql(
 
     def value_of(i: int) -> Any:
         return prepared.c[f"v{i}"]
+
+    def raw_of(i: int) -> Any:
+        """The value with NaN left as NaN (where NaN cannot matter: a NaN row has a NULL bucket)."""
+        return prepared.c[f"r{i}"] if f"r{i}" in prepared.c else value_of(i)
 
     has_inf: set[int] = set()  # float columns holding ±inf: only they need the finite-only expressions
 
@@ -846,8 +1024,43 @@ def profile_sql(
 
         numeric = [i for i, spec in enumerate(specs) if spec.kind == "numeric" and results[i]["finite"] > 0]
 
-        # 2. quantiles
-        if numeric and dialect == "postgresql":
+        # 2. quantiles. Sketch (PostgreSQL): one scan bins every numeric column into SKETCH_BINS fine bins of
+        #    equal width between its finite min and max; the quantiles are read off the bins and the
+        #    histogram is counted on edges that no fine bin straddles (exact counts, no pass 3).
+        derived: dict[str, int] = {}
+        if sketch and numeric:
+            for i in numeric:
+                low, high = results[i]["min"], results[i]["max"]
+                if low is not None and low == high:  # constant: width_bucket needs low < high
+                    results[i]["quantiles"] = [low] * QUANTILE_POINTS
+            binned = [
+                i
+                for i in numeric
+                if results[i]["min"] is not None
+                and results[i]["max"] is not None
+                and results[i]["min"] < results[i]["max"]
+            ]
+            if binned:
+                fine = _sql_fine_bins(
+                    conn,
+                    [(value_of(i), raw_of(i), results[i]["min"], results[i]["max"]) for i in binned],
+                    SKETCH_BINS,
+                )
+                for i, bins in zip(binned, fine, strict=True):
+                    result = results[i]
+                    sketched = _sketch_from_bins(
+                        bins, result["min"], result["max"], result["inf_count"], probs
+                    )
+                    if sketched is None:  # the rows changed between the passes: sort after all
+                        continue
+                    result["quantiles"], edges, below = sketched
+                    if "edges" not in result:  # no reference: count on the sketch's own edges
+                        result["edges"] = edges
+                        derived.update({f"h{i}_{b}": n for b, n in enumerate(below)})
+            exact = [i for i in numeric if not results[i]["quantiles"]]
+        else:
+            exact = numeric
+        if exact and dialect == "postgresql":
             from sqlalchemy.dialects import postgresql
 
             array = sa.literal(probs, postgresql.ARRAY(double))
@@ -863,7 +1076,7 @@ def profile_sql(
                 with engine.connect() as other:
                     return percentiles(session(other), share)
 
-            shares = [numeric[k :: min(parallel, len(numeric))] for k in range(min(parallel, len(numeric)))]
+            shares = [exact[k :: min(parallel, len(exact))] for k in range(min(parallel, len(exact)))]
             if len(shares) == 1:
                 found = percentiles(conn, shares[0])
             else:
@@ -873,10 +1086,10 @@ def profile_sql(
                 with ThreadPoolExecutor(max_workers=len(shares)) as pool:
                     for part in pool.map(on_own_connection, shares):
                         found.update(part)
-            for i in numeric:
+            for i in exact:
                 results[i]["quantiles"] = found[i]
         else:
-            for i in numeric:
+            for i in exact:
                 n = results[i]["finite"]
                 f = finite_of(i)
                 ranked = (
@@ -906,7 +1119,7 @@ def profile_sql(
                 deviation = finite_of(i) - sa.literal(result["mean"], double)
                 second.append(sa.func.sum(deviation * deviation).label(f"ss{i}"))
         third: Any = conn.execute(sa.select(*second).select_from(prepared)).one()._mapping if second else {}
-        counted = {**first, **third}
+        counted = {**first, **derived, **third}
         for i, spec in enumerate(specs):
             if spec.kind != "numeric":
                 continue

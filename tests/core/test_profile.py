@@ -597,3 +597,124 @@ def test_an_accepted_shift_does_not_hide_the_next_one() -> None:
         current = profile_frame(frame, reference=stored)
         assert drift_statistic("psi", stored.columns["x"], current.columns["x"]).statistic > 1.0
         stored = own_binned(current)
+
+
+# ------------------------------------------------------------------------------------ quantiles="sketch"
+def sketch_frame(n: int = 40_000) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    with_inf = rng.normal(0, 1, n)
+    with_inf[:40] = np.inf
+    with_inf[40:55] = -np.inf
+    with_inf[55:300] = np.nan
+    skewed = rng.lognormal(0, 1.5, n)
+    skewed[rng.random(n) < 0.2] = 0.0  # a spike at the minimum
+    frame = pd.DataFrame(
+        {
+            "skewed": skewed,
+            "constant": np.full(n, 2.5),
+            "all_null": np.full(n, np.nan),
+            "with_inf": with_inf,
+            "integers": rng.integers(-300, 700, n),
+            "wide_integers": rng.integers(0, 10**9, n),
+            "ratings": rng.choice([1.0, 2.0, 3.5, 4.0, 5.0], n, p=[0.1, 0.1, 0.2, 0.3, 0.3]),
+            "grade": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1]),
+        }
+    )
+    frame.loc[frame.sample(500, random_state=1).index, "grade"] = None
+    return frame
+
+
+@pytest.mark.postgres
+def test_sketch_quantiles_are_within_one_fine_bin_and_the_rest_is_exact(pg_url: str) -> None:
+    from airflow_mlops.core.profile import SKETCH_BINS
+
+    engine = sa.create_engine(pg_url)
+    frame = sketch_frame()
+    frame.to_sql("sketched", engine, index=False)
+    table = sa.table("sketched", sa.column("with_inf", sa.Double()))
+    with engine.begin() as conn:  # pandas wrote NaN as NULL; make a few real NaN (NULL in profiles)
+        conn.execute(sa.update(table).where(table.c.with_inf.is_(None)).values(with_inf=float("nan")))
+
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        sketch = profile_sql(engine, sa.table("sketched"), quantiles="sketch")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    exact = profile_sql(engine, sa.table("sketched"))
+    expected = profile_frame(frame)
+    # the sketch sorts nothing and counts no histogram with FILTER: one unnest scan gives its fine bins
+    assert not any("percentile_cont" in s or "filter (where" in s for s in statements), statements
+    assert sum("width_bucket" in s and "unnest" in s for s in statements) == 1, statements
+
+    assert sketch.row_count == exact.row_count == len(frame)
+    for name, column in sketch.columns.items():
+        same = exact.columns[name]
+        for key in ("kind", "dtype", "count", "null_count", "inf_count", "min", "max", "mean", "std"):
+            assert getattr(column, key) == getattr(same, key), f"{name}.{key}"
+        for key in ("top", "other_count", "distinct_count"):
+            assert getattr(column, key) == getattr(same, key), f"{name}.{key}"
+        reference = expected.columns[name]
+        assert len(column.quantiles) == len(reference.quantiles), name
+        if reference.quantiles:
+            width = (reference.max - reference.min) / SKETCH_BINS
+            errors = np.abs(np.subtract(column.quantiles, reference.quantiles))
+            assert errors.max() <= width * (1 + 1e-12), f"{name}: {errors.max()} > {width}"
+            assert column.quantiles[0] == reference.min and column.quantiles[-1] == reference.max, name
+            assert np.all(np.diff(column.quantiles) >= 0), name
+        # histogram counts are exact on the sketch's own edges: numpy counts the same on them
+        on_its_edges = profile_frame(frame[[name]], reference=sketch).columns[name]
+        assert column.hist_edges == on_its_edges.hist_edges, name
+        assert column.hist_counts == on_its_edges.hist_counts, name
+        if column.kind == "numeric":
+            assert sum(column.hist_counts) == column.count, name
+
+    # a bin that holds one distinct value gives it exactly: small-range integers and few-valued floats
+    for name in ("integers", "ratings", "constant"):
+        assert sketch.columns[name].quantiles == expected.columns[name].quantiles, name
+        assert sketch.columns[name].hist_edges == expected.columns[name].hist_edges, name
+        assert sketch.columns[name].hist_counts == expected.columns[name].hist_counts, name
+    assert sketch.columns["all_null"].quantiles == [] and sketch.columns["all_null"].hist_counts == [0]
+    assert sketch.columns["with_inf"].inf_count == 55
+
+    # with a reference, the histograms are counted on its edges, exactly as the exact mode does
+    shifted = frame.sample(5_000, random_state=2).copy()
+    shifted["skewed"] = shifted["skewed"] * 1.5
+    reference = profile_frame(shifted)
+    on_reference = profile_sql(engine, sa.table("sketched"), reference=reference, quantiles="sketch")
+    exact_on_reference = profile_frame(frame, reference=reference)
+    for name, column in on_reference.columns.items():
+        same = exact_on_reference.columns[name]
+        assert (column.hist_edges, column.hist_counts) == (same.hist_edges, same.hist_counts), name
+        assert (column.top, column.new_categories) == (same.top, same.new_categories), name
+    engine.dispose()
+
+
+def test_sketch_falls_back_to_exact_quantiles_off_postgresql(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'sketch.db'}")
+    frame = sketch_frame(2_000).drop(columns=["with_inf"])
+    frame.to_sql("sketched", engine, index=False)
+    assert profile_sql(engine, sa.table("sketched"), quantiles="sketch") == profile_sql(
+        engine, sa.table("sketched")
+    )
+    engine.dispose()
+
+
+def test_quantiles_mode_must_be_exact_or_sketch(tmp_path: Path) -> None:
+    from airflow_mlops.sources import SqlSource
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'bad.db'}")
+    pd.DataFrame({"x": [1.0, 2.0]}).to_sql("t", engine, index=False)
+    with pytest.raises(InputError, match=r"quantiles='fast' must be one of 'exact', 'sketch'"):
+        profile_sql(engine, sa.table("t"), quantiles="fast")  # type: ignore[arg-type]
+    engine.dispose()
+    with pytest.raises(
+        TypeError, match=r"SqlSource\(quantiles=\.\.\.\) must be 'exact' or 'sketch'; got 'fast'"
+    ):
+        SqlSource(conn_id="db", table="t", quantiles="fast")
+    assert SqlSource(conn_id="db", table="t", quantiles="sketch").quantiles == "sketch"
+    assert SqlSource(conn_id="db", table="t").quantiles == "exact"
