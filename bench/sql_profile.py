@@ -13,6 +13,8 @@ timed ``--repeats`` times:
 
 * ``ours``   - ``profile_sql(engine, "mlops_bench.profile_rows")``: four kinds of aggregate queries run in
   PostgreSQL, only the aggregates (a few KB) reach the client;
+* ``ours`` with ``quantiles="sketch"`` - the quantiles from 10,000 fine ``width_bucket`` bins per numeric
+  column, all numeric columns in one scan (no sort), the histograms counted from those bins;
 * ``pandas`` - ``pandas.read_sql("SELECT * FROM mlops_bench.profile_rows", engine)`` then
   ``profile_frame`` of the frame: every row travels to the client.
 
@@ -21,7 +23,9 @@ subprocess), and whether the two profiles agree. Targets: pandas / ours >= 5 (ti
 memory for ours (its peak RSS stays near its RSS after imports, whatever the row count). The server runs
 with its own settings; ours runs twice: with the server's settings, and tuned with
 ``profile_sql(work_mem=..., parallel=...)`` (``SET LOCAL work_mem`` for its transactions, the quantile
-sorts shared over that many connections).
+sorts shared over that many connections), and a third time in sketch mode (server settings). The sketch
+profile is checked against pandas' for equal counts, moments and categories and quantiles within one fine
+bin, ``(max - min) / 10,000``.
 This is a benchmark that prints figures, not a test. Run:
 ``.venv/bin/python bench/sql_profile.py [--rows N] [--repeats R] [--url URL]``.
 """
@@ -119,6 +123,7 @@ def ensure_table(url: str, rows: int) -> None:
 PHASES = {
     "1": "pass 1: count, min, max, avg, stddev_samp of every column",
     "2": "pass 2: percentile_cont of the 6 numeric columns",
+    "2s": "pass 2 (sketch): width_bucket fine bins of the 6 numeric columns, one unnest scan",
     "3": "pass 3: 20-bin histograms (count(*) FILTER per inner edge)",
     "4": "pass 4: GROUP BY per text column (top 50; count(*) OVER () = distinct count)",
     "0": "reflection and other",
@@ -131,6 +136,8 @@ def query_phase(statement: str) -> str:
         return "1"
     if "percentile_cont" in statement:
         return "2"
+    if "unnest(" in statement:
+        return "2s"
     if "GROUP BY" in statement:
         return "4"
     if statement.lstrip().startswith(("SELECT sum(", "SELECT count(*) FILTER")):
@@ -138,7 +145,7 @@ def query_phase(statement: str) -> str:
     return "0"
 
 
-def child(name: str, url: str, repeats: int, work_mem: str | None, parallel: int) -> None:
+def child(name: str, url: str, repeats: int, work_mem: str | None, parallel: int, quantiles: str) -> None:
     import gc
 
     import sqlalchemy as sa
@@ -169,7 +176,9 @@ def child(name: str, url: str, repeats: int, work_mem: str | None, parallel: int
         queries.clear()
         started = time.perf_counter()
         if name == "ours":
-            profile = profile_sql(engine, QUALIFIED, work_mem=work_mem, parallel=parallel)
+            profile = profile_sql(
+                engine, QUALIFIED, work_mem=work_mem, parallel=parallel, quantiles=quantiles
+            )
         else:
             frame = pd.read_sql(f"SELECT * FROM {QUALIFIED}", engine)
             reads.append(time.perf_counter() - started)
@@ -197,12 +206,16 @@ def child(name: str, url: str, repeats: int, work_mem: str | None, parallel: int
 # -- the parent ------------------------------------------------------------------------------------------------
 
 
-def spawn(name: str, url: str, repeats: int, work_mem: str | None, parallel: int = 1) -> dict[str, Any]:
+def spawn(
+    name: str, url: str, repeats: int, work_mem: str | None, parallel: int = 1, quantiles: str = "exact"
+) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--url", url]
-    command += ["--repeats", str(repeats), "--parallel", str(parallel)]
+    command += ["--repeats", str(repeats), "--parallel", str(parallel), "--quantiles", quantiles]
     if work_mem:
         command += ["--work-mem", work_mem]
     label = name if name == "pandas" else f"ours (work_mem={work_mem or 'server'}, parallel={parallel})"
+    if name == "ours" and quantiles != "exact":
+        label = f"ours (quantiles={quantiles!r})"
     print(f"running {label} ({repeats} runs) ...", flush=True)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -246,6 +259,41 @@ def compare_profiles(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return problems
 
 
+SKETCH_BINS = 10_000
+
+
+def compare_sketch(sketch: dict[str, Any], exact: dict[str, Any]) -> list[str]:
+    """A sketch profile vs the exact one: all but quantiles and histograms as compare_profiles does; every
+    quantile within one fine bin ``(max - min) / SKETCH_BINS`` of the exact one; histogram counts summing
+    to the count (their exactness on their own edges is tested in tests/core/test_profile.py)."""
+    strip = ("quantiles", "hist_edges", "hist_counts")
+    problems = compare_profiles(
+        {**sketch, "columns": [{k: v for k, v in c.items() if k not in strip} for c in sketch["columns"]]},
+        {**exact, "columns": [{k: v for k, v in c.items() if k not in strip} for c in exact["columns"]]},
+    )
+    for cs, ce in zip(sketch["columns"], exact["columns"], strict=True):
+        if cs["kind"] != "numeric" or not ce.get("quantiles"):
+            continue
+        width = (ce["max"] - ce["min"]) / SKETCH_BINS
+        worst = max(abs(a - b) for a, b in zip(cs["quantiles"], ce["quantiles"], strict=True))
+        if worst > width * (1 + 1e-9):
+            problems.append(f"{cs['name']}.quantiles off by {worst} > one bin {width}")
+        if sum(cs["hist_counts"]) != cs["count"]:
+            problems.append(f"{cs['name']}.hist_counts do not sum to the count")
+    return problems
+
+
+def worst_bin_error(sketch: dict[str, Any], exact: dict[str, Any]) -> float:
+    """The largest quantile error over all numeric columns, in fine-bin widths."""
+    worst = 0.0
+    for cs, ce in zip(sketch["profile"]["columns"], exact["profile"]["columns"], strict=True):
+        if cs["kind"] == "numeric" and ce.get("quantiles") and ce["max"] > ce["min"]:
+            width = (ce["max"] - ce["min"]) / SKETCH_BINS
+            err = max(abs(a - b) for a, b in zip(cs["quantiles"], ce["quantiles"], strict=True))
+            worst = max(worst, err / width)
+    return worst
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="rows of the table")
@@ -257,10 +305,11 @@ def main() -> None:
     parser.add_argument(
         "--parallel", type=int, default=2, help="profile_sql(parallel=...) of the tuned run (default 2)"
     )
+    parser.add_argument("--quantiles", default="exact", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=["ours", "pandas"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.url, args.repeats, args.work_mem or None, args.parallel)
+        child(args.child, args.url, args.repeats, args.work_mem or None, args.parallel, args.quantiles)
         return
 
     import sqlalchemy as sa
@@ -283,18 +332,19 @@ def main() -> None:
 
     plain = spawn("ours", args.url, args.repeats, None, 1)
     tuned = spawn("ours", args.url, args.repeats, args.work_mem, args.parallel)
+    sketch = spawn("ours", args.url, args.repeats, None, 1, "sketch")
     pandas = spawn("pandas", args.url, args.repeats, None)
 
     print()
     print(
         f"{'contender':<40} {'runs':>4} {'median s':>9} {'fastest s':>9} {'RSS after imports MiB':>22} {'peak MiB':>9}"
     )
-    for r in (plain, tuned, pandas):
+    for r in (plain, tuned, sketch, pandas):
         print(
             f"{r['label']:<40} {len(r['times']):>4} {r['median']:>9.2f} {r['fastest']:>9.2f} "
             f"{r['rss_imported'] / MIB:>22,.0f} {r['peak'] / MIB:>9,.0f}"
         )
-    for ours in (plain, tuned):
+    for ours in (plain, tuned, sketch):
         print(f"{ours['label']}, time per pass (last run; summed over its connections):")
         for phase, seconds in sorted(
             ours["queries"].items(), key=lambda item: item[0] if item[0] != "0" else "9"
@@ -304,19 +354,30 @@ def main() -> None:
         read = statistics.median(pandas["reads"])
         print(f"pandas: read_sql {read:.2f} s + profile_frame {pandas['median'] - read:.2f} s (medians)")
     print()
-    for ours in (plain, tuned):
+    for ours in (plain, tuned, sketch):
         ratio = pandas["median"] / ours["median"]
         met = "met" if ratio >= TARGET_RATIO else "NOT met"
         print(
             f"pandas / {ours['label']} (medians): {ratio:.1f}x (fastest runs: "
             f"{pandas['fastest'] / ours['fastest']:.1f}x); target >= {TARGET_RATIO:.0f}x: {met}"
         )
-    for ours in (plain, tuned):
+    for ours in (plain, tuned, sketch):
         grown = ours["peak"] - ours["rss_imported"]
         print(
             f"client memory of {ours['label']}: peak {ours['peak'] / MIB:,.0f} MiB, {grown / MIB:,.1f} MiB above "
             f"its RSS after imports; pandas peaks at {pandas['peak'] / MIB:,.0f} MiB"
         )
+        if ours is sketch:
+            problems = compare_sketch(ours["profile"], pandas["profile"])
+            if problems:
+                print(f"  profiles differ in {len(problems)} place(s): " + "; ".join(problems[:10]))
+            else:
+                print(
+                    "  profiles agree (counts and categories exact; statistics to 1e-9 relative; every "
+                    f"quantile within one fine bin; worst quantile error {worst_bin_error(ours, pandas):.3f} "
+                    "bin widths)"
+                )
+            continue
         problems = compare_profiles(ours["profile"], pandas["profile"])
         if problems:
             print(f"  profiles differ in {len(problems)} place(s): " + "; ".join(problems[:10]))
