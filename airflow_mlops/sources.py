@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.core.sql import SqlBatch, split_table_name
+from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, SqlBatch, split_table_name
 from airflow_mlops.exceptions import DataSourceError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class SqlSource:
         schema: str | None = None,
         work_mem: str | None = None,
         parallel: int = 1,
-        quantiles: str = "exact",
+        quantiles: QuantileMode = "exact",
     ) -> None:
         if not isinstance(conn_id, str) or not conn_id:
             raise TypeError(f"SqlSource(conn_id=...) must be a non-empty connection id; got {conn_id!r}.")
@@ -55,8 +55,10 @@ class SqlSource:
             raise TypeError(f"SqlSource(work_mem=...) must be a size such as '256MB'; got {work_mem!r}.")
         if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 16:
             raise TypeError(f"SqlSource(parallel=...) must be an integer from 1 to 16; got {parallel!r}.")
-        if not isinstance(quantiles, str) or quantiles not in ("exact", "sketch"):
-            raise TypeError(f"SqlSource(quantiles=...) must be 'exact' or 'sketch'; got {quantiles!r}.")
+        if not isinstance(quantiles, str) or quantiles not in QUANTILE_MODES:
+            raise TypeError(
+                f"SqlSource(quantiles=...) must be one of {', '.join(map(repr, QUANTILE_MODES))}; got {quantiles!r}."
+            )
         self.work_mem = work_mem
         self.parallel = parallel
         self.quantiles = quantiles
@@ -102,11 +104,11 @@ class SqlSource:
             schema, table = split_table_name(self.table, self.schema)
             return SqlBatch(
                 engine=engine, table=table, schema=schema, description=self.describe(),
-                work_mem=self.work_mem, parallel=self.parallel,
+                work_mem=self.work_mem, parallel=self.parallel, quantiles=self.quantiles,
             )  # fmt: skip
         if not isinstance(self.query, str) or not self.query.strip():
             raise DataSourceError(f"SqlSource(conn_id={self.conn_id!r}) query= is empty.")
         return SqlBatch(
             engine=engine, query=self.query.strip().rstrip(";"), description=self.describe(),
-            work_mem=self.work_mem, parallel=self.parallel,
+            work_mem=self.work_mem, parallel=self.parallel, quantiles=self.quantiles,
         )  # fmt: skip

@@ -49,7 +49,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from airflow_mlops.core.sql import split_table_name
+from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, split_table_name
 from airflow_mlops.exceptions import InputError
 
 if TYPE_CHECKING:
@@ -97,8 +97,6 @@ _PROFILE_VERSION = 1
 
 
 _WORK_MEM = re.compile(r"\d+\s*(kB|MB|GB|TB)")
-#: The values of ``profile_sql(quantiles=...)`` and ``SqlSource(quantiles=...)``.
-QUANTILE_MODES = ("exact", "sketch")
 
 
 def quantile_probabilities() -> list[float]:
@@ -826,7 +824,7 @@ def profile_sql(
     columns: dict[str, str] | None = None,
     work_mem: str | None = None,
     parallel: int = 1,
-    quantiles: Literal["exact", "sketch"] = "exact",
+    quantiles: QuantileMode = "exact",
 ) -> DatasetProfile:
     """Profile a table or query inside the database: only aggregates travel to the client.
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_mlops.exceptions import DataSourceError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-__all__ = ["SqlBatch", "split_table_name"]
+__all__ = ["QUANTILE_MODES", "QuantileMode", "SqlBatch", "split_table_name"]
 
 _FORBIDDEN_IN_IDENTIFIER = ('"', "`", ";", "\x00", "\n", "\r", "--", "/*", "*/")
 
@@ -30,6 +30,11 @@ def split_table_name(table: str, schema: str | None = None) -> tuple[str | None,
     return schema, table
 
 
+#: How ``profile_sql`` computes quantiles: exact (sorted) or from a fine-bin sketch (PostgreSQL).
+QuantileMode = Literal["exact", "sketch"]
+QUANTILE_MODES: tuple[QuantileMode, ...] = ("exact", "sketch")
+
+
 @dataclass(frozen=True, kw_only=True)
 class SqlBatch:
     """A table or a query on a database, to be validated or profiled inside that database.
@@ -44,6 +49,7 @@ class SqlBatch:
     query: str | None = None
     work_mem: str | None = None
     parallel: int = 1
+    quantiles: QuantileMode = "exact"
 
     @property
     def url(self) -> str:

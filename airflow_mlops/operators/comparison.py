@@ -161,7 +161,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         if batch is not None:
             current = profile_sql(
                 batch.engine, batch.selectable(), reference=baseline, work_mem=batch.work_mem,
-                parallel=batch.parallel,
+                parallel=batch.parallel, quantiles=batch.quantiles,
             )  # fmt: skip
         else:
             current = profile_frame(frame, reference=baseline)

@@ -713,7 +713,7 @@ def test_quantiles_mode_must_be_exact_or_sketch(tmp_path: Path) -> None:
         profile_sql(engine, sa.table("t"), quantiles="fast")  # type: ignore[arg-type]
     engine.dispose()
     with pytest.raises(
-        TypeError, match=r"SqlSource\(quantiles=\.\.\.\) must be 'exact' or 'sketch'; got 'fast'"
+        TypeError, match=r"SqlSource\(quantiles=\.\.\.\) must be one of 'exact', 'sketch'; got 'fast'"
     ):
         SqlSource(conn_id="db", table="t", quantiles="fast")
     assert SqlSource(conn_id="db", table="t", quantiles="sketch").quantiles == "sketch"

@@ -101,6 +101,20 @@ with DAG("mlops_test_compare_sql", schedule=None, start_date=START, catchup=Fals
         baseline_key="wine.sql",
     )
 
+with DAG(
+    "mlops_test_compare_sql_sketch", schedule=None, start_date=START, catchup=False
+) as compare_sql_sketch:
+    from airflow_mlops.operators import SqlSource
+
+    BaselineComparisonOperator(
+        task_id="compare",
+        data=SqlSource(
+            conn_id="{{ dag_run.conf['conn_id'] }}", table="{{ dag_run.conf['table'] }}", quantiles="sketch"
+        ),
+        checks=DATA_CHECKS,
+        baseline_key="wine.sql.sketch",
+    )
+
 with DAG("mlops_test_compare_metrics", schedule=None, start_date=START, catchup=False) as compare_metrics:
     BaselineComparisonOperator(
         task_id="compare_model",

@@ -130,6 +130,43 @@ def test_sql_profile_is_pushed_down_and_compared(dags, store, pg_url, monkeypatc
     assert profile.row_count == 2000 and profile.source == "table 'wine_day' on connection 'wh_pg'"
 
 
+@pytest.mark.postgres
+def test_sql_source_quantiles_sketch_reaches_the_profile(dags, store, pg_url, monkeypatch) -> None:
+    """SqlSource(quantiles="sketch") makes the comparison read its quantiles off fine bins (no sort),
+    within the documented bound of the exact profile of the same table."""
+    from airflow_mlops.core.profile import SKETCH_BINS, DatasetProfile
+
+    engine = sa.create_engine(pg_url)
+    dags.daily_wine().to_sql("wine_day", engine, index=False)
+    engine.dispose()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_WH_PG", sa.make_url(pg_url).set(drivername="postgresql").render_as_string(False)
+    )
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", record)
+    try:
+        sketched = run_dag(dags.compare_sql_sketch, conn_id="wh_pg", table="wine_day")
+        sketch_statements, seen[:] = list(seen), []
+        exact = run_dag(dags.compare_sql, conn_id="wh_pg", table="wine_day")
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", record)
+    assert task_states(sketched) == task_states(exact) == {"compare": "success"}
+    assert any("width_bucket" in s for s in sketch_statements)
+    assert not any("percentile_cont" in s for s in sketch_statements)
+    assert any("percentile_cont" in s for s in seen)  # the default stays exact
+    fine = DatasetProfile.from_dict(store.profiles(key="wine.sql.sketch")[0].profile)
+    sorted_ = DatasetProfile.from_dict(store.profiles(key="wine.sql")[0].profile)
+    for name, column in sorted_.columns.items():
+        if column.kind == "numeric" and column.quantiles:
+            bound = (column.max - column.min) / SKETCH_BINS
+            got = fine.columns[name].quantiles
+            assert all(abs(a - b) <= bound + 1e-9 for a, b in zip(got, column.quantiles, strict=True)), name
+
+
 def test_model_metric_regression_against_pinned_champion(dags, store) -> None:
     from airflow_mlops import baselines
 
