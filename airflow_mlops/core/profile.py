@@ -45,7 +45,7 @@ import decimal
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -64,6 +64,7 @@ __all__ = [
     "QUANTILE_MODES",
     "QUANTILE_POINTS",
     "SKETCH_BINS",
+    "SKETCH_DENSE_SHARE",
     "ColumnKind",
     "ColumnProfile",
     "DatasetProfile",
@@ -80,6 +81,11 @@ ColumnKind = Literal["numeric", "categorical"]
 QUANTILE_POINTS = 101
 #: Fine bins per numeric column of ``profile_sql(quantiles="sketch")``: quantiles within (max - min) / SKETCH_BINS.
 SKETCH_BINS = 10_000
+#: A column whose fine bin holds more than this share of its values in a range (``min < max``) is sorted
+#: instead of sketched: the bin cannot say where those values lie (one far outlier puts nearly all of
+#: them into one bin), and its quantiles and histogram would hide any change of shape. One histogram
+#: bin's worth (5 %).
+SKETCH_DENSE_SHARE = 0.05
 #: Histogram edges are the quantiles at every ``HIST_STEP``-th point: p = 0, 0.05, ..., 1 (≤ 20 bins).
 HIST_STEP = 5
 #: At most this many unseen categories are listed in ``new_categories``.
@@ -657,21 +663,22 @@ def _sql_epoch_seconds(column: Any, dialect: str) -> Any:
 
 def _interpolate_like_numpy(ordered: Mapping[int, float], n: int, probs: Sequence[float]) -> list[float]:
     """numpy's ``quantile(method="linear")`` from the order statistics at the ranks it needs (0-based)."""
-    import numpy as np
+    return _linear_quantiles(ordered.__getitem__, n, probs)
 
-    virtual = (n - 1) * np.asarray(probs, dtype="float64")
-    previous = np.floor(virtual)
-    following = previous + 1
-    above = virtual >= n - 1
-    previous[above] = n - 1
-    following[above] = n - 1
-    gamma = virtual - np.where(above, -1.0, previous)  # numpy indexes the last value as -1 here
-    a = np.asarray([ordered[int(i)] for i in previous], dtype="float64")
-    b = np.asarray([ordered[int(i)] for i in following], dtype="float64")
-    diff = b - a
-    result = a + diff * gamma
-    np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5)
-    return [float(v) for v in result]
+
+def _linear_quantiles(order_statistic: Callable[[int], float], n: int, probs: Sequence[float]) -> list[float]:
+    """Linear interpolation between the order statistics (0-based ranks) exactly as numpy's
+    ``quantile(method="linear")`` does it, including its ``_lerp`` (``b - (b - a)(1 - g)`` for g >= 0.5)."""
+    quantiles: list[float] = []
+    for p in probs:
+        virtual = (n - 1) * p
+        below_rank = min(math.floor(virtual), n - 1)
+        a = order_statistic(below_rank)
+        b = order_statistic(min(below_rank + 1, n - 1))
+        gamma = virtual - below_rank
+        value = b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma
+        quantiles.append(value if math.isfinite(value) else a * (1 - gamma) + b * gamma)
+    return quantiles
 
 
 def _needed_ranks(n: int, probs: Sequence[float]) -> list[int]:
@@ -765,6 +772,8 @@ def _sketch_from_bins(
     if not finite or positive_inf < 0 or finite[0][1] != low or finite[-1][2] != high:
         return None
     n = sum(count for count, _, _ in finite)
+    if any(count > n * SKETCH_DENSE_SHARE and bin_low < bin_high for count, bin_low, bin_high in finite):
+        return None  # a fine bin too coarse for its values (e.g. one far outlier): sorted instead
     starts: list[int] = []
     total = 0
     for count, _, _ in finite:
@@ -782,15 +791,7 @@ def _sketch_from_bins(
             value = bin_low * (1 - t) + bin_high * t
         return min(max(value, bin_low), bin_high)
 
-    quantiles: list[float] = []  # linear interpolation between order statistics, in plain Python (no numpy)
-    for p in probs:
-        virtual = (n - 1) * p
-        below_rank = min(math.floor(virtual), n - 1)
-        a = order_statistic(below_rank)
-        b = order_statistic(min(below_rank + 1, n - 1))
-        gamma = virtual - below_rank
-        value = b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma  # numpy's _lerp
-        quantiles.append(value if math.isfinite(value) else a * (1 - gamma) + b * gamma)
+    quantiles = _linear_quantiles(order_statistic, n, probs)
     lows = [bin_low for _, bin_low, _ in finite]
 
     def edge_for(q: float) -> float:
@@ -871,8 +872,9 @@ def profile_sql(
        on its edges in pass 1 exactly as in ``"exact"`` mode.
 
     Counts, ``inf_count``, min/max/mean/std and the categories are the same as in ``"exact"`` mode. A
-    heavy-tailed column (a far maximum) has wide fine bins: its low quantiles are then coarse and several
-    of its histogram edges may merge. On SQLite and any other database ``"sketch"`` computes exact
+    column with a fine bin holding more than ``SKETCH_DENSE_SHARE`` (5 %) of its values over a range
+    (``min < max``; typically one far outlier squeezing everything else into one bin, where an even spread
+    would hide any change of shape) is sorted instead, as in ``"exact"`` mode. On SQLite and any other database ``"sketch"`` computes exact
     quantiles (the result equals ``"exact"``).
 
     NaN in PostgreSQL float columns is a null, as in pandas. Datetimes are supported on PostgreSQL
@@ -1049,7 +1051,7 @@ def profile_sql(
                     sketched = _sketch_from_bins(
                         bins, result["min"], result["max"], result["inf_count"], probs
                     )
-                    if sketched is None:  # the rows changed between the passes: sort after all
+                    if sketched is None:  # a too-dense fine bin, or the rows changed between passes: sort
                         continue
                     result["quantiles"], edges, below = sketched
                     if "edges" not in result:  # no reference: count on the sketch's own edges

@@ -647,9 +647,13 @@ def test_sketch_quantiles_are_within_one_fine_bin_and_the_rest_is_exact(pg_url: 
         sa.event.remove(engine, "before_cursor_execute", remember)
     exact = profile_sql(engine, sa.table("sketched"))
     expected = profile_frame(frame)
-    # the sketch sorts nothing and counts no histogram with FILTER: one unnest scan gives its fine bins
-    assert not any("percentile_cont" in s or "filter (where" in s for s in statements), statements
+    # one unnest scan gives the fine bins; only "skewed" is sorted: its spike at 0 shares a fine bin with
+    # 2.6 % more values, which is over SKETCH_DENSE_SHARE
     assert sum("width_bucket" in s and "unnest" in s for s in statements) == 1, statements
+    sorted_ = [s for s in statements if "percentile_cont" in s]
+    assert len(sorted_) == 1 and sorted_[0].count("percentile_cont(") == 1, sorted_
+    assert sketch.columns["skewed"].quantiles == exact.columns["skewed"].quantiles
+    assert sketch.columns["skewed"].hist_counts == exact.columns["skewed"].hist_counts
 
     assert sketch.row_count == exact.row_count == len(frame)
     for name, column in sketch.columns.items():
@@ -692,6 +696,31 @@ def test_sketch_quantiles_are_within_one_fine_bin_and_the_rest_is_exact(pg_url: 
         assert (column.hist_edges, column.hist_counts) == (same.hist_edges, same.hist_counts), name
         assert (column.top, column.new_categories) == (same.top, same.new_categories), name
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_sketch_sorts_a_column_whose_fine_bin_is_too_dense_so_one_outlier_cannot_hide_drift(
+    pg_url: str,
+) -> None:
+    """One far outlier puts every other value into one fine bin: spread evenly inside it, a normal and a
+    bimodal column would get the same straight-line quantiles and a one-bin histogram (no drift seen)."""
+    rng = np.random.default_rng(5)
+    normal = np.append(rng.normal(0, 1, 20_000), 1e6)
+    bimodal = np.append(np.concatenate([rng.normal(-2, 0.3, 10_000), rng.normal(2, 0.3, 10_000)]), 1e6)
+    engine = sa.create_engine(pg_url)
+    pd.DataFrame({"x": normal, "y": bimodal, "z": rng.normal(0, 1, 20_001)}).to_sql(
+        "outlier", engine, index=False
+    )
+    sketch = profile_sql(engine, sa.table("outlier"), quantiles="sketch")
+    exact = profile_sql(engine, sa.table("outlier"))
+    engine.dispose()
+    for name in ("x", "y"):  # sorted: exactly the exact profile
+        assert sketch.columns[name].quantiles == exact.columns[name].quantiles, name
+        assert sketch.columns[name].hist_edges == exact.columns[name].hist_edges, name
+        assert len(sketch.columns[name].hist_counts) > 10, name
+    assert sketch.columns["x"].quantiles != sketch.columns["y"].quantiles  # the shapes differ
+    # a well-spread column is still sketched (within one fine bin, not equal to the sorted quantiles)
+    assert sketch.columns["z"].quantiles != exact.columns["z"].quantiles
 
 
 def test_sketch_falls_back_to_exact_quantiles_off_postgresql(tmp_path: Path) -> None:
