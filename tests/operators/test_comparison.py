@@ -155,10 +155,17 @@ def test_sql_source_quantiles_sketch_reaches_the_profile(dags, store, pg_url, mo
     finally:
         sa.event.remove(sa.Engine, "before_cursor_execute", record)
     assert task_states(sketched) == task_states(exact) == {"compare": "success"}
+    # the next day against the sketched baseline: color_intensity shifted, the sketch must see it
+    with sa.create_engine(pg_url).begin() as conn:
+        conn.execute(sa.text("UPDATE wine_day SET color_intensity = color_intensity * 1.6"))
+    shifted = run_dag(dags.compare_sql_sketch, conn_id="wh_pg", table="wine_day")
+    assert task_states(shifted) == {"compare": "failed"}
+    assert not_passed(statuses(store, shifted)) == {"drift_psi(color_intensity)": "FAILED"}
     assert any("width_bucket" in s for s in sketch_statements)
     assert not any("percentile_cont" in s for s in sketch_statements)
     assert any("percentile_cont" in s for s in seen)  # the default stays exact
-    fine = DatasetProfile.from_dict(store.profiles(key="wine.sql.sketch")[0].profile)
+    [first_sketch] = [p for p in store.profiles(key="wine.sql.sketch") if p.run_id == sketched.run_id]
+    fine = DatasetProfile.from_dict(first_sketch.profile)  # the same rows as the exact profile
     sorted_ = DatasetProfile.from_dict(store.profiles(key="wine.sql")[0].profile)
     for name, column in sorted_.columns.items():
         if column.kind == "numeric" and column.quantiles:
