@@ -8,6 +8,7 @@ nothing pretends it passed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -76,7 +77,10 @@ def main() -> int:
     for advisory in ignored():
         command += ["--ignore-vuln", advisory]
     print(f"dependency audit of {len(pins())} pins with {service}: {' '.join(command[3:])}")
-    return subprocess.call(command)
+    try:
+        return subprocess.call(command)
+    finally:
+        os.unlink(handle.name)
 
 
 if __name__ == "__main__":

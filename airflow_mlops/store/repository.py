@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -26,6 +27,8 @@ from airflow_mlops.store.models import (
     NotificationRow,
     ProfileRow,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CheckRunRecord", "GateOutcome", "ProfileRecord", "ResultsStore"]
 
@@ -178,6 +181,12 @@ class ResultsStore:
             except sa.exc.OperationalError as exc:
                 if not _is_locked(exc) or attempt == attempts:
                     raise self._unavailable(exc) from exc
+                log.warning(
+                    "results store: %s; retrying the write (attempt %d of %d)",
+                    exc.orig,
+                    attempt + 1,
+                    attempts,
+                )
             except sa.exc.InterfaceError as exc:
                 raise self._unavailable(exc) from exc
             time.sleep(delay)

@@ -44,8 +44,11 @@ def _database(admin: sa.Engine, name: str) -> str:
 class Airflow:
     """A running Airflow: its environment, metadata engine, results-store URL, home and processes."""
 
-    def __init__(self, home: Path, env: dict[str, str], meta_url: str, store_url: str, port: int) -> None:
+    def __init__(
+        self, home: Path, env: dict[str, str], meta_url: str, store_url: str, port: int, suffix: str
+    ) -> None:
         self.home = home
+        self.suffix = suffix
         self.env = env
         self.meta_url = meta_url
         self.meta = sa.create_engine(meta_url)
@@ -111,7 +114,12 @@ class Airflow:
 
         app = Celery(broker=self.env["AIRFLOW__CELERY__BROKER_URL"])
         stats = app.control.inspect(timeout=10).stats() or {}
-        return {name: sum(worker.get("total", {}).values()) for name, worker in stats.items()}
+        mine = f"mlops-it-{self.suffix}-"  # only this run's workers, whatever else shares the broker
+        return {
+            name: sum(worker.get("total", {}).values())
+            for name, worker in stats.items()
+            if name.startswith(mine)
+        }
 
     # -- DAG runs --------------------------------------------------------------------------------------
     def airflow_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -188,9 +196,9 @@ def running_airflow(
     """
     admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
     suffix = uuid.uuid4().hex[:8]
-    meta_url = _database(admin, f"mlops_it_meta_{suffix}")
+    meta_url = f"{PG}/mlops_it_meta_{suffix}"
     own_store = store_url is None
-    store = _database(admin, f"mlops_it_store_{suffix}") if store_url is None else store_url
+    store = f"{PG}/mlops_it_store_{suffix}" if store_url is None else store_url
     port = free_port()
     env = {
         **os.environ,
@@ -213,13 +221,15 @@ def running_airflow(
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
     }
     if executor == "CeleryExecutor":
-        # a Redis database of its own, so that no other run's tasks reach these workers
+        # a Redis database picked by the run's id (emptied afterwards); the workers are named after the run
         env["AIRFLOW__CELERY__BROKER_URL"] = f"{REDIS}/{int(suffix, 16) % 14 + 2}"
         env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + meta_url
         env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = "2"
     env.update(extra_env or {})
-    airflow = Airflow(home, env, meta_url, store, port)
+    airflow = Airflow(home, env, meta_url, store, port, suffix)
     try:
+        for url in (meta_url, store) if own_store else (meta_url,):
+            _database(admin, url.rsplit("/", 1)[1])
         migrate = airflow.airflow_cli("db", "migrate", timeout=600)
         assert migrate.returncode == 0, migrate.stderr[-2000:]
         airflow.start_api_server()
@@ -241,6 +251,10 @@ def running_airflow(
             for url in (meta_url, store) if own_store else (meta_url,):
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
         admin.dispose()
+        if executor == "CeleryExecutor":  # leave the broker's database empty for the next run
+            import redis
+
+            redis.Redis.from_url(env["AIRFLOW__CELERY__BROKER_URL"]).flushdb()
 
 
 def decisions(store_url: str, dag_id: str, run_ids: list[str]) -> list[dict[str, Any]]:
