@@ -103,6 +103,7 @@ _PROFILE_VERSION = 1
 
 
 _WORK_MEM = re.compile(r"\d+\s*(kB|MB|GB|TB)")
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 
 
 def quantile_probabilities() -> list[float]:
@@ -877,6 +878,10 @@ def profile_sql(
     would hide any change of shape) is sorted instead, as in ``"exact"`` mode. On SQLite and any other database ``"sketch"`` computes exact
     quantiles (the result equals ``"exact"``).
 
+    On PostgreSQL every pass reads one snapshot (a ``REPEATABLE READ`` transaction, exported to the other
+    connections with ``parallel=``), so rows written while the profile runs are in no pass rather than in
+    some: counts, quantiles and histograms always describe the same rows.
+
     NaN in PostgreSQL float columns is a null, as in pandas. Datetimes are supported on PostgreSQL
     (``extract(epoch ...)``) and SQLite (``strftime``, to the millisecond). A text query's columns are
     unknown: pass ``columns=``.
@@ -965,13 +970,25 @@ def profile_sql(
     probs = quantile_probabilities()
     results: dict[int, dict[str, Any]] = {i: {} for i in range(len(specs))}
 
+    snapshot: str | None = None  # PostgreSQL: every pass, on every connection, reads the same snapshot
+
     def session(conn: Any) -> Any:
+        if dialect == "postgresql":
+            # One REPEATABLE READ transaction: rows written while the profile runs do not make one pass
+            # count what another did not (a histogram summing to more than the row count).
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            if snapshot is not None:  # must come first in the transaction
+                conn.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
         if work_mem is not None and dialect == "postgresql":  # local to this connection's transaction
             conn.execute(sa.select(sa.func.set_config("work_mem", work_mem.strip(), True)))
         return conn
 
     with engine.connect() as conn:
-        session(conn)
+        conn = session(conn)
+        if dialect == "postgresql" and parallel > 1:
+            snapshot = str(conn.execute(sa.select(sa.func.pg_export_snapshot())).scalar_one())
+            if not _SNAPSHOT_ID.fullmatch(snapshot):
+                raise InputError(f"unexpected snapshot id {snapshot!r} from PostgreSQL")
         # 1. counts and moments; min/max tell whether a float column holds ±inf. With a reference its bin
         #    edges are known: the histogram is counted in this pass too.
         aggregates: list[Any] = [sa.func.count().label("row_count")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -747,3 +748,43 @@ def test_quantiles_mode_must_be_exact_or_sketch(tmp_path: Path) -> None:
         SqlSource(conn_id="db", table="t", quantiles="fast")
     assert SqlSource(conn_id="db", table="t", quantiles="sketch").quantiles == "sketch"
     assert SqlSource(conn_id="db", table="t").quantiles == "exact"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("quantiles", "parallel"), [("exact", 1), ("exact", 2), ("sketch", 1)])
+def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
+    pg_url: str, quantiles: str, parallel: int
+) -> None:
+    """Every pass reads one snapshot: rows committed between passes are in none of them."""
+    rng = np.random.default_rng(3)
+    engine = sa.create_engine(pg_url)
+    writer = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    pd.DataFrame({"x": rng.normal(0, 1, 5_000), "y": rng.normal(5, 2, 5_000)}).to_sql(
+        "live", engine, index=False
+    )
+    inserted: list[int] = []
+    once = threading.Lock()  # with parallel=2 two connections reach pass 2 at once
+
+    def write_between_passes(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        with once:
+            if not inserted and ("percentile_cont" in statement or "width_bucket" in statement):
+                with writer.connect() as other:
+                    other.execute(
+                        sa.text("INSERT INTO live SELECT 100 + g, 100 + g FROM generate_series(1, 1000) g")
+                    )
+                inserted.append(1000)
+
+    sa.event.listen(engine, "before_cursor_execute", write_between_passes)
+    try:
+        profile = profile_sql(engine, sa.table("live"), quantiles=quantiles, parallel=parallel)  # type: ignore[arg-type]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", write_between_passes)
+    with writer.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM live")).scalar_one() == 6_000  # the rows did land
+    engine.dispose()
+    writer.dispose()
+    assert inserted and profile.row_count == 5_000
+    for name in ("x", "y"):
+        column = profile.columns[name]
+        assert column.count == 5_000 and sum(column.hist_counts) == 5_000, name
+        assert column.max < 100 and column.quantiles[-1] < 100, name  # no new row in any pass
