@@ -973,13 +973,14 @@ def profile_sql(
     snapshot: str | None = None  # PostgreSQL: every pass, on every connection, reads the same snapshot
 
     def session(conn: Any) -> Any:
-        if dialect == "postgresql":
-            # One REPEATABLE READ transaction: rows written while the profile runs do not make one pass
-            # count what another did not (a histogram summing to more than the row count).
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            if snapshot is not None:  # must come first in the transaction
-                conn.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-        if work_mem is not None and dialect == "postgresql":  # local to this connection's transaction
+        if dialect != "postgresql":
+            return conn
+        # One REPEATABLE READ transaction: rows written while the profile runs do not make one pass count
+        # what another did not (a histogram summing to more than the row count).
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        if snapshot is not None:  # must come first in the transaction
+            conn.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        if work_mem is not None:  # local to this connection's transaction
             conn.execute(sa.select(sa.func.set_config("work_mem", work_mem.strip(), True)))
         return conn
 
