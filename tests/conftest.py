@@ -92,14 +92,6 @@ def pg_url(pg_database: str) -> str:
 
 
 # -- real delivery endpoints on loopback -------------------------------------------------------------
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
 
@@ -116,7 +108,9 @@ class SmtpSink:
                 sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
                 return "250 OK"
 
-        self.port = _free_port()
+        from tests.helpers import free_port
+
+        self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 

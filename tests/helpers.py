@@ -1,9 +1,46 @@
-"""Helpers for tests that run real DAGs."""
+"""Helpers for tests that run real DAGs and real servers."""
 
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import time
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_api_server(
+    base_url: str, *, process: subprocess.Popen[bytes], log: Path, timeout: float = 180
+) -> None:
+    """Wait until a real ``airflow api-server`` answers its health check; fail with its log if it exits
+    or does not answer within ``timeout`` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"airflow api-server exited: {log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{base_url}/api/v2/monitor/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"airflow api-server did not answer within {timeout:.0f} s: {log.read_text(errors='replace')[-3000:]}"
+            )
+        time.sleep(1)
 
 
 def run_dag(dag: Any, **conf: Any) -> Any:

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +23,11 @@ from typing import IO, Any
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import free_port, wait_for_api_server
+
 REPO = Path(__file__).resolve().parents[2]
 PG = os.environ.get("MLOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("MLOPS_TEST_REDIS", "redis://127.0.0.1:6379")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _database(admin: sa.Engine, name: str) -> str:
@@ -87,22 +82,8 @@ class Airflow:
             process.wait(timeout=30)
 
     def start_api_server(self) -> None:
-        self.start("api-server", "api-server", "--port", str(self.port))
-        self.wait_healthy()
-
-    def wait_healthy(self, timeout: float = 180) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the api-server did not answer within {timeout:.0f} s: {self.log('api-server')}")
-            time.sleep(1)
+        process = self.start("api-server", "api-server", "--port", str(self.port))
+        wait_for_api_server(self.base_url, process=process, log=self.home / "api-server.log")
 
     def log(self, name: str, tail: int = 2000) -> str:
         path = self.home / f"{name}.log"

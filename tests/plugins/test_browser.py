@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import run_dag
+from tests.helpers import free_port, run_dag, wait_for_api_server
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.browser, pytest.mark.usefixtures("airflow_db")]
 
@@ -31,21 +29,14 @@ PASSWORD = "correct horse battery staple"
 XSS_OWNER = '<img src=x onerror="window.__xss=1">'
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def api_server(store, tmp_path: Path) -> Iterator[str]:
     """A real ``airflow api-server`` (one worker) on a free loopback port, sharing the store and the
     metadata DB with the DAG runs of this test; users ``oncall`` (op) and ``viewer`` (viewer)."""
-    import httpx
 
     passwords = tmp_path / "passwords.json"
     passwords.write_text(json.dumps({"oncall": PASSWORD, "viewer": PASSWORD}))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "AIRFLOW__API__HOST": "127.0.0.1",
@@ -63,18 +54,7 @@ def api_server(store, tmp_path: Path) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"airflow api-server exited: {(tmp_path / 'api-server.log').read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("airflow api-server did not answer within 180 s")
-            time.sleep(1)
+        wait_for_api_server(base, process=process, log=tmp_path / "api-server.log")
         yield base
     finally:
         os.killpg(process.pid, 15)
