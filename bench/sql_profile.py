@@ -123,9 +123,9 @@ def ensure_table(url: str, rows: int) -> None:
 PHASES = {
     "1": "pass 1: count, min, max, avg, stddev_samp of every column",
     "2": "pass 2: percentile_cont of the 6 numeric columns",
-    "2s": "pass 2 (sketch): width_bucket fine bins of the 6 numeric columns, one unnest scan",
+    "2s": "pass 2 (sketch): width_bucket fine bins of the 6 numeric columns, GROUPING SETS scans",
     "3": "pass 3: 20-bin histograms (count(*) FILTER per inner edge)",
-    "4": "pass 4: GROUP BY per text column (top 50; count(*) OVER () = distinct count)",
+    "4": "pass 4: GROUP BY GROUPING SETS of the 4 text columns (top 50 each, distinct counts)",
     "0": "reflection and other",
 }
 
@@ -136,9 +136,9 @@ def query_phase(statement: str) -> str:
         return "1"
     if "percentile_cont" in statement:
         return "2"
-    if "unnest(" in statement:
+    if "width_bucket(" in statement:
         return "2s"
-    if "GROUP BY" in statement:
+    if "label_groups" in statement:
         return "4"
     if statement.lstrip().startswith(("SELECT sum(", "SELECT count(*) FILTER")):
         return "3"
@@ -345,7 +345,9 @@ def main() -> None:
             f"{r['rss_imported'] / MIB:>22,.0f} {r['peak'] / MIB:>9,.0f}"
         )
     for ours in (plain, tuned, sketch):
-        print(f"{ours['label']}, time per pass (last run; summed over its connections):")
+        print(
+            f"{ours['label']}, time per pass (last run; summed over its connections, which run at once when there are several):"
+        )
         for phase, seconds in sorted(
             ours["queries"].items(), key=lambda item: item[0] if item[0] != "0" else "9"
         ):

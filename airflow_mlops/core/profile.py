@@ -40,6 +40,7 @@ Definitions shared by :func:`profile_frame` and :func:`profile_sql` (the two giv
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import math
@@ -47,7 +48,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, split_table_name
 from airflow_mlops.exceptions import InputError
@@ -86,6 +87,11 @@ SKETCH_BINS = 10_000
 #: them into one bin), and its quantiles and histogram would hide any change of shape. One histogram
 #: bin's worth (5 %).
 SKETCH_DENSE_SHARE = 0.05
+#: Numeric columns per grouping-sets scan of the sketch: every set computes every column's min and max,
+#: so the work per row grows with the square of this; more columns are split over more scans.
+SKETCH_COLUMNS_PER_SCAN = 3
+#: Categorical columns per grouping-sets scan on PostgreSQL (each set only counts: no such waste).
+LABEL_COLUMNS_PER_SCAN = 8
 #: Histogram edges are the quantiles at every ``HIST_STEP``-th point: p = 0, 0.05, ..., 1 (≤ 20 bins).
 HIST_STEP = 5
 #: At most this many unseen categories are listed in ``new_categories``.
@@ -104,6 +110,7 @@ _PROFILE_VERSION = 1
 
 _WORK_MEM = re.compile(r"\d+\s*(kB|MB|GB|TB)")
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
+_T = TypeVar("_T")
 
 
 def quantile_probabilities() -> list[float]:
@@ -691,6 +698,12 @@ def _needed_ranks(n: int, probs: Sequence[float]) -> list[int]:
     return sorted({int(i) for i in np.concatenate([previous, following])})
 
 
+def _deal(columns: Sequence[int], parts: int) -> list[list[int]]:
+    """``columns`` dealt round-robin into ``parts`` non-empty shares (fewer when there are fewer columns)."""
+    parts = max(1, min(parts, len(columns)))
+    return [list(columns[k::parts]) for k in range(parts)] if columns else []
+
+
 def _sql_fine_bins(
     conn: Any, columns: Sequence[tuple[Any, Any, float, float]], bins: int
 ) -> list[list[tuple[int, int, float, float]]]:
@@ -700,37 +713,53 @@ def _sql_fine_bins(
 
     Bucket 0 holds the values below ``low`` (only ``-inf``: ``low`` is the finite minimum), buckets
     ``1..bins`` the equal-width bins of ``[low, high)`` and bucket ``bins + 1`` the values ``>= high`` (the
-    maximum and ``+inf``). The columns are unpivoted with ``unnest(ARRAY[...])`` in the select list, each
-    bucket offset by ``column * (bins + 2)`` into one integer key, so that a single (parallel) hash
-    aggregate counts every column: one ``GROUP BY`` per column would scan the table once per column, and
-    ``GROUPING SETS`` cannot run in parallel. The planner estimates 200 groups for the unnested key and
-    hashes; there are at most ``len(columns) * (bins + 2)``.
+    maximum and ``+inf``). One hashed ``GROUP BY GROUPING SETS ((b0), (b1), ...)``: every row is looked
+    up in one small hash table per column, and ``GROUPING(b0, b1, ...)`` tells which column a result row
+    belongs to. The binned values come from a subquery behind ``OFFSET 0``, which PostgreSQL does not
+    flatten: the planner then expects 200 groups per set (not the column's number of distinct values)
+    and hashes instead of sorting; there are at most ``bins + 2`` per column. Grouping sets never run in
+    parallel, so :func:`profile_sql` spreads the columns over several connections; every set computes
+    every column's ``min``/``max``, so a share of a few columns wastes little. Measured on 10M rows (see
+    docs/performance.md), this takes about half the CPU of unpivoting the columns with ``unnest`` into one
+    parallel hash aggregate, and one ``GROUP BY`` per column scans the table once per column.
     """
     import sqlalchemy as sa
-    from sqlalchemy.dialects import postgresql
 
     double: Any = sa.Double()
-    stride = bins + 2
-    keys = [
-        sa.func.width_bucket(
-            value, sa.literal(low, double), sa.literal(high, double), sa.literal_column(str(int(bins)))
+    binned = (
+        sa.select(
+            *(
+                sa.func.width_bucket(
+                    value,
+                    sa.literal(low, double),
+                    sa.literal(high, double),
+                    sa.literal_column(str(int(bins))),
+                ).label(f"b{k}")
+                for k, (value, _, low, high) in enumerate(columns)
+            ),
+            *(sa.cast(raw, double).label(f"x{k}") for k, (_, raw, _, _) in enumerate(columns)),
         )
-        + sa.literal_column(str(position * stride))
-        for position, (value, _, low, high) in enumerate(columns)
-    ]
-    values = [sa.cast(raw, double) for _, raw, _, _ in columns]
-    unpivoted = sa.select(
-        sa.func.unnest(postgresql.array(keys)).label("bucket_key"),
-        sa.func.unnest(postgresql.array(values)).label("bucket_value"),
-    ).subquery("fine_bins")
-    key, value = unpivoted.c.bucket_key, unpivoted.c.bucket_value
-    query = sa.select(key, sa.func.count(), sa.func.min(value), sa.func.max(value)).group_by(key)
+        .offset(sa.literal_column("0"))  # an optimisation fence: see above
+        .subquery("fine_bins")
+    )
+    keys = [binned.c[f"b{k}"] for k in range(len(columns))]
+    aggregates: list[Any] = [sa.func.count()]
+    for k in range(len(columns)):
+        aggregates += [sa.func.min(binned.c[f"x{k}"]), sa.func.max(binned.c[f"x{k}"])]
+    query = sa.select(sa.func.grouping(*keys), *keys, *aggregates).group_by(
+        sa.func.grouping_sets(*(sa.tuple_(key) for key in keys))
+    )
     found: list[list[tuple[int, int, float, float]]] = [[] for _ in columns]
-    for bucket_key, count, low, high in conn.execute(query):
-        if bucket_key is None:  # the nulls of every column
+    last = len(columns) - 1
+    for row in conn.execute(query):
+        absent = int(row[0])  # bit (last - k) is set unless the row groups column k
+        position = next(k for k in range(len(columns)) if not absent >> (last - k) & 1)
+        bucket = row[1 + position]
+        if bucket is None:  # the column's nulls
             continue
-        position, bucket = divmod(int(bucket_key), stride)
-        found[position].append((bucket, int(count), float(low), float(high)))
+        count = row[1 + len(columns)]
+        low, high = row[2 + len(columns) + 2 * position], row[3 + len(columns) + 2 * position]
+        found[position].append((int(bucket), int(count), float(low), float(high)))
     for buckets in found:
         buckets.sort()
     return found
@@ -984,12 +1013,59 @@ def profile_sql(
             conn.execute(sa.select(sa.func.set_config("work_mem", work_mem.strip(), True)))
         return conn
 
-    with engine.connect() as conn:
+    with engine.connect() as conn, contextlib.ExitStack() as stack:
         conn = session(conn)
-        if dialect == "postgresql" and parallel > 1:
+        # Connections at once: the quantile sorts go over `parallel` connections; the sketch's grouping
+        # sets, which PostgreSQL never runs in parallel, over as many as one parallel query would use.
+        connections = parallel
+        if sketch:
+            workers = conn.execute(sa.select(sa.func.current_setting("max_parallel_workers_per_gather")))
+            connections = max(parallel, 1 + int(workers.scalar_one()))
+        pool: Any = None
+        if dialect == "postgresql" and connections > 1:
             snapshot = str(conn.execute(sa.select(sa.func.pg_export_snapshot())).scalar_one())
             if not _SNAPSHOT_ID.fullmatch(snapshot):
                 raise InputError(f"unexpected snapshot id {snapshot!r} from PostgreSQL")
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=connections)
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+
+        Work = Callable[[Any, Sequence[int]], dict[int, _T]]
+
+        def on_own_connection(work: Work[_T], share: Sequence[int]) -> dict[int, _T]:
+            with engine.connect() as other:
+                return work(session(other), share)
+
+        def start(work: Work[_T], share: Sequence[int]) -> Callable[[], dict[int, _T]]:
+            """Run ``work(connection, share)``: on its own connection in the pool, or now on ``conn``."""
+            if pool is None:
+                done = work(conn, share)
+                return lambda: done
+            return cast("Callable[[], dict[int, _T]]", pool.submit(on_own_connection, work, share).result)
+
+        def spread(work: Work[_T], shares: Sequence[Sequence[int]]) -> dict[int, _T]:
+            waiting = [start(work, share) for share in shares]
+            found: dict[int, _T] = {}
+            for result_of in waiting:
+                found.update(result_of())
+            return found
+
+        # 4. (started first: it needs nothing from the other passes) the categories; on PostgreSQL up to
+        #    LABEL_COLUMNS_PER_SCAN columns per scan, beside the other passes when there is a pool.
+        categorical = [i for i, spec in enumerate(specs) if spec.kind != "numeric"]
+
+        def label_counts(on: Any, share: Sequence[int]) -> dict[int, tuple[dict[str, int], int]]:
+            columns = [
+                (value_of(i), specs[i].dtype, _reference_column(reference, specs[i].name, "categorical"))
+                for i in share
+            ]
+            return dict(zip(share, _sql_label_counts(on, prepared, columns, dialect, top_k), strict=True))
+
+        per_scan = LABEL_COLUMNS_PER_SCAN if dialect == "postgresql" else 1
+        labels_of = [
+            start(label_counts, share) for share in _deal(categorical, math.ceil(len(categorical) / per_scan))
+        ]
         # 1. counts and moments; min/max tell whether a float column holds ±inf. With a reference its bin
         #    edges are known: the histogram is counted in this pass too.
         aggregates: list[Any] = [sa.func.count().label("row_count")]
@@ -1059,12 +1135,19 @@ def profile_sql(
                 and results[i]["min"] < results[i]["max"]
             ]
             if binned:
-                fine = _sql_fine_bins(
-                    conn,
-                    [(value_of(i), raw_of(i), results[i]["min"], results[i]["max"]) for i in binned],
-                    SKETCH_BINS,
+
+                def fine_bins(
+                    on: Any, share: Sequence[int]
+                ) -> dict[int, list[tuple[int, int, float, float]]]:
+                    columns = [(value_of(i), raw_of(i), results[i]["min"], results[i]["max"]) for i in share]
+                    return dict(zip(share, _sql_fine_bins(on, columns, SKETCH_BINS), strict=True))
+
+                fine = spread(
+                    fine_bins,
+                    _deal(binned, max(connections, math.ceil(len(binned) / SKETCH_COLUMNS_PER_SCAN))),
                 )
-                for i, bins in zip(binned, fine, strict=True):
+                for i in binned:
+                    bins = fine[i]
                     result = results[i]
                     sketched = _sketch_from_bins(
                         bins, result["min"], result["max"], result["inf_count"], probs
@@ -1090,20 +1173,7 @@ def profile_sql(
                 row = on.execute(sa.select(*sketches).select_from(prepared)).one()._mapping
                 return {i: [float(v) for v in row[f"q{i}"]] for i in share}
 
-            def on_own_connection(share: Sequence[int]) -> dict[int, list[float]]:
-                with engine.connect() as other:
-                    return percentiles(session(other), share)
-
-            shares = [exact[k :: min(parallel, len(exact))] for k in range(min(parallel, len(exact)))]
-            if len(shares) == 1:
-                found = percentiles(conn, shares[0])
-            else:
-                from concurrent.futures import ThreadPoolExecutor
-
-                found = {}
-                with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-                    for part in pool.map(on_own_connection, shares):
-                        found.update(part)
+            found = spread(percentiles, _deal(exact, connections))
             for i in exact:
                 results[i]["quantiles"] = found[i]
         else:
@@ -1156,7 +1226,9 @@ def profile_sql(
                 else [result["count"]]
             )
 
-        # 4. categories
+        categories: dict[int, tuple[dict[str, int], int]] = {}
+        for result_of in labels_of:
+            categories.update(result_of())
         columns_out: dict[str, ColumnProfile] = {}
         for i, spec in enumerate(specs):
             result = results[i]
@@ -1178,9 +1250,7 @@ def profile_sql(
                 )
                 continue
             ref = _reference_column(reference, spec.name, "categorical")
-            counts, distinct_count = _sql_label_counts(
-                conn, prepared, value_of(i), spec.dtype, dialect, ref, top_k
-            )
+            counts, distinct_count = categories[i]
             columns_out[spec.name] = _categorical_profile(
                 name=spec.name,
                 dtype=spec.dtype,
@@ -1203,49 +1273,79 @@ def _sql_label(value: Any, dtype: str) -> str:
 def _sql_label_counts(
     conn: Any,
     prepared: Any,
-    value: Any,
-    dtype: str,
+    columns: Sequence[tuple[Any, str, ColumnProfile | None]],
     dialect: str,
-    reference: ColumnProfile | None,
     top_k: int,
-) -> tuple[dict[str, int], int]:
-    """Label counts for :func:`_categorical_profile` (the top ones, or the reference's and the top others)
-    and the number of distinct non-null values.
+) -> list[tuple[dict[str, int], int]]:
+    """Per column ``(value, dtype, reference)``: the label counts for :func:`_categorical_profile` (the top
+    ``top_k``, or the reference's categories then the ``MAX_NEW_CATEGORIES`` most frequent others; ties in
+    code-point order) and the number of distinct non-null values, from ONE scan.
 
-    One ``GROUP BY`` (a hash aggregate, parallel on PostgreSQL) whose number of groups, ``count(*) OVER ()``
-    on the grouped rows, is the distinct count: ``count(DISTINCT col)`` sorts the column and costs ~20x
-    more on a 10M-row text column. With a reference its categories sort first, then the 10 most frequent
-    others.
+    Several columns (PostgreSQL only; at most 31, ``GROUPING``'s limit) are grouped with ``GROUP BY
+    GROUPING SETS ((c0), (c1), ...)``: one hash table per column in one pass over the rows, where one
+    ``GROUP BY`` per column scans the table once per column. ``GROUPING(c0, c1, ...)`` tells the sets
+    apart; per set, ``count(*) OVER`` the groups is the distinct count (``count(DISTINCT col)`` sorts the
+    column and costs ~20x more on a 10M-row text column) and ``row_number()`` keeps the top ones, so only
+    those reach the client whatever the number of distinct values. One column is a plain ``GROUP BY``.
     """
     import sqlalchemy as sa
 
-    labels = list(reference.top) if reference is not None and dtype != "bool" else []
-    groups = (
-        sa.select(value.label("value"), sa.func.count().label("n"))
-        .select_from(prepared)
-        .where(value.is_not(None))
-        .group_by(value)
-        .subquery("label_groups")
-    )
-    ordered = (
-        sa.collate(groups.c.value, "C") if dialect == "postgresql" and dtype == "string" else groups.c.value
-    )
-    query = sa.select(groups.c.value, groups.c.n, sa.func.count().over().label("groups"))
-    if labels:  # the reference's categories first (all of them), then the most frequent others
-        known = groups.c.value.in_(labels)
-        query = query.order_by(sa.case((known, 0), else_=1), groups.c.n.desc(), ordered)
-        query = query.limit(len(labels) + MAX_NEW_CATEGORIES)
+    if len(columns) > 1 and dialect != "postgresql":
+        raise ValueError("grouping sets of several columns need PostgreSQL")
+    inner = sa.select(*(value.label(f"c{k}") for k, (value, _, _) in enumerate(columns)))
+    if len(columns) > 1:  # a fence: the planner expects 200 groups per set and hashes (see _sql_fine_bins)
+        inner = inner.offset(sa.literal_column("0"))
+    labelled = inner.subquery("labels")
+    keys = [labelled.c[f"c{k}"] for k in range(len(columns))]
+    last = len(columns) - 1
+    masks = [(1 << len(columns)) - 1 - (1 << (last - k)) for k in range(len(columns))]  # GROUPING() of set k
+    if len(columns) == 1:
+        grouped = sa.select(sa.literal(0).label("grouping_mask"), keys[0], sa.func.count().label("n"))
+        grouped = grouped.group_by(keys[0])
     else:
-        query = query.order_by(groups.c.n.desc(), ordered)
-        if dtype != "bool":  # at most two groups: fetch them all, label in Python
-            query = query.limit(top_k)
-    counts: dict[str, int] = {}
-    distinct = 0
-    for label, count, n_groups in conn.execute(query):
-        key = _sql_label(label, dtype)
-        counts[key] = counts.get(key, 0) + int(count)
-        distinct = int(n_groups)
-    return counts, distinct
+        grouped = sa.select(sa.func.grouping(*keys).label("grouping_mask"), *keys, sa.func.count().label("n"))
+        grouped = grouped.group_by(sa.func.grouping_sets(*(sa.tuple_(key) for key in keys)))
+    groups = grouped.subquery("label_groups")
+    mask, n = groups.c.grouping_mask, groups.c.n
+    values = [groups.c[f"c{k}"] for k in range(len(columns))]
+    labels = [list(ref.top) if ref is not None and dtype != "bool" else [] for _, dtype, ref in columns]
+    order: list[Any] = []
+    known = [value.in_(found) for value, found in zip(values, labels, strict=True) if found]
+    if known:  # the reference's categories first (all of them), then the most frequent others
+        order.append(sa.case((sa.or_(*known), 0), else_=1))
+    order.append(n.desc())
+    for value, (_, dtype, _) in zip(values, columns, strict=True):  # in set k only c<k> is not NULL
+        order.append(sa.collate(value, "C") if dialect == "postgresql" and dtype == "string" else value)
+    ranked = (
+        sa.select(
+            mask,
+            *values,
+            n,
+            sa.func.count().over(partition_by=mask).label("distinct_count"),
+            sa.func.row_number().over(partition_by=mask, order_by=order).label("position"),
+        )
+        .where(sa.or_(*(sa.and_(mask == m, v.is_not(None)) for m, v in zip(masks, values, strict=True))))
+        .subquery("ranked_labels")
+    )
+    kept: list[Any] = []
+    for k, (_, dtype, _) in enumerate(columns):
+        limit = len(labels[k]) + MAX_NEW_CATEGORIES if labels[k] else None if dtype == "bool" else top_k
+        in_set = ranked.c.grouping_mask == masks[k]
+        kept.append(in_set if limit is None else sa.and_(in_set, ranked.c.position <= limit))
+    query = sa.select(
+        ranked.c.grouping_mask,
+        *(ranked.c[f"c{k}"] for k in range(len(columns))),
+        ranked.c.n,
+        ranked.c.distinct_count,
+    ).where(sa.or_(*kept))
+    found: list[tuple[dict[str, int], int]] = [({}, 0) for _ in columns]
+    for row in conn.execute(query):
+        k = masks.index(int(row[0]))
+        counts, _ = found[k]
+        key = _sql_label(row[1 + k], columns[k][1])  # bool: at most two groups, labelled in Python
+        counts[key] = counts.get(key, 0) + int(row[1 + len(columns)])
+        found[k] = (counts, int(row[2 + len(columns)]))
+    return found
 
 
 # ------------------------------------------------------------------------------------------- baselines

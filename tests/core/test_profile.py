@@ -489,15 +489,51 @@ def test_profile_sql_of_an_empty_table(engine: sa.Engine) -> None:
 def test_postgres_ties_are_cut_in_code_point_order_whatever_the_column_collation(pg_url: str) -> None:
     engine = sa.create_engine(pg_url)
     frame = wine_frame()[["color"]]
+    frame["again"] = frame["color"]  # two columns: counted in one grouping-sets scan
     frame.to_sql("colors", engine, index=False)
     with (
         engine.begin() as conn
     ):  # ICU sorts apple < b < émigré < x y < Zebra; code points: Zebra < ... < émigré
-        conn.execute(sa.text('ALTER TABLE colors ALTER COLUMN color TYPE text COLLATE "und-x-icu"'))
+        for column in ("color", "again"):
+            conn.execute(sa.text(f'ALTER TABLE colors ALTER COLUMN {column} TYPE text COLLATE "und-x-icu"'))
     got = profile_sql(engine, sa.table("colors"), top_k=5)
     assert_same_profile(got, profile_frame(frame, top_k=5))
-    assert list(got.columns["color"].top) == ["Zebra", "apple", "rosé", "b", "x y"]
+    for column in ("color", "again"):
+        assert list(got.columns[column].top) == ["Zebra", "apple", "rosé", "b", "x y"], column
     engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_postgres_counts_categorical_columns_in_scans_of_up_to_eight(pg_url: str, parallel: int) -> None:
+    from airflow_mlops.core.profile import LABEL_COLUMNS_PER_SCAN
+
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(
+        {f"c{k}": pd.Series(rng.choice([f"v{j}" for j in range(k + 2)], 3_000), dtype="str") for k in range(11)}
+    )
+    frame.loc[::7, "c3"] = None
+    frame["flag"] = rng.random(3_000) < 0.3
+    frame["x"] = rng.normal(0, 1, 3_000)
+    engine = sa.create_engine(pg_url)
+    frame.to_sql(f"many_labels_{parallel}", engine, index=False)
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        got = profile_sql(engine, sa.table(f"many_labels_{parallel}"), top_k=4, parallel=parallel)
+        reference = profile_frame(frame.sample(500, random_state=1), top_k=3)
+        on_reference = profile_sql(engine, sa.table(f"many_labels_{parallel}"), reference=reference)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    engine.dispose()
+    assert_same_profile(got, profile_frame(frame, top_k=4))
+    assert_same_profile(on_reference, profile_frame(frame, reference=reference))
+    scans = [s for s in statements if "grouping sets" in s]
+    assert len(scans) == 2 * math.ceil(12 / LABEL_COLUMNS_PER_SCAN), scans  # 11 text + 1 bool, twice
 
 
 def test_sqlite_quantiles_are_bit_identical_to_numpy(tmp_path: Path) -> None:
@@ -627,7 +663,7 @@ def sketch_frame(n: int = 40_000) -> pd.DataFrame:
 
 @pytest.mark.postgres
 def test_sketch_quantiles_are_within_one_fine_bin_and_the_rest_is_exact(pg_url: str) -> None:
-    from airflow_mlops.core.profile import SKETCH_BINS
+    from airflow_mlops.core.profile import SKETCH_BINS, SKETCH_COLUMNS_PER_SCAN
 
     engine = sa.create_engine(pg_url)
     frame = sketch_frame()
@@ -648,9 +684,13 @@ def test_sketch_quantiles_are_within_one_fine_bin_and_the_rest_is_exact(pg_url: 
         sa.event.remove(engine, "before_cursor_execute", remember)
     exact = profile_sql(engine, sa.table("sketched"))
     expected = profile_frame(frame)
-    # one unnest scan gives the fine bins; only "skewed" is sorted: its spike at 0 shares a fine bin with
-    # 2.6 % more values, which is over SKETCH_DENSE_SHARE
-    assert sum("width_bucket" in s and "unnest" in s for s in statements) == 1, statements
+    # grouping-sets scans of at most SKETCH_COLUMNS_PER_SCAN columns give the fine bins of the 5 columns
+    # with a range (not "constant", not "all_null"), each column once; only "skewed" is sorted: its spike
+    # at 0 shares a fine bin with 2.6 % more values, which is over SKETCH_DENSE_SHARE
+    scans = [s for s in statements if "width_bucket(" in s]
+    assert scans and all("grouping sets" in s for s in scans), scans
+    assert sum(s.count("width_bucket(") for s in scans) == 5, scans
+    assert max(s.count("width_bucket(") for s in scans) <= SKETCH_COLUMNS_PER_SCAN, scans
     sorted_ = [s for s in statements if "percentile_cont" in s]
     assert len(sorted_) == 1 and sorted_[0].count("percentile_cont(") == 1, sorted_
     assert sketch.columns["skewed"].quantiles == exact.columns["skewed"].quantiles
@@ -759,9 +799,9 @@ def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
     rng = np.random.default_rng(3)
     engine = sa.create_engine(pg_url)
     writer = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    pd.DataFrame({"x": rng.normal(0, 1, 5_000), "y": rng.normal(5, 2, 5_000)}).to_sql(
-        "live", engine, index=False
-    )
+    pd.DataFrame(
+        {"x": rng.normal(0, 1, 5_000), "y": rng.normal(5, 2, 5_000), "c": rng.choice(list("ab"), 5_000)}
+    ).to_sql("live", engine, index=False)
     inserted: list[int] = []
     once = threading.Lock()  # with parallel=2 two connections reach pass 2 at once
 
@@ -770,7 +810,7 @@ def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
             if not inserted and ("percentile_cont" in statement or "width_bucket" in statement):
                 with writer.connect() as other:
                     other.execute(
-                        sa.text("INSERT INTO live SELECT 100 + g, 100 + g FROM generate_series(1, 1000) g")
+                        sa.text("INSERT INTO live SELECT 100 + g, 100 + g, 'new' FROM generate_series(1, 1000) g")
                     )
                 inserted.append(1000)
 
@@ -788,3 +828,5 @@ def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
         column = profile.columns[name]
         assert column.count == 5_000 and sum(column.hist_counts) == 5_000, name
         assert column.max < 100 and column.quantiles[-1] < 100, name  # no new row in any pass
+    labels = profile.columns["c"]  # counted on a connection of its own when there are several
+    assert labels.count == sum(labels.top.values()) == 5_000 and labels.distinct_count == 2
