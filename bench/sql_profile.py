@@ -14,7 +14,8 @@ timed ``--repeats`` times:
 * ``ours``   - ``profile_sql(engine, "mlops_bench.profile_rows")``: four kinds of aggregate queries run in
   PostgreSQL, only the aggregates (a few KB) reach the client;
 * ``ours`` with ``quantiles="sketch"`` - the quantiles from 10,000 fine ``width_bucket`` bins per numeric
-  column, all numeric columns in one scan (no sort), the histograms counted from those bins;
+  column (no sort; hashed ``GROUPING SETS`` scans of up to 3 columns, on as many connections as one parallel
+  query would use), the histograms counted from those bins;
 * ``pandas`` - ``pandas.read_sql("SELECT * FROM mlops_bench.profile_rows", engine)`` then
   ``profile_frame`` of the frame: every row travels to the client.
 
