@@ -92,6 +92,9 @@ SKETCH_DENSE_SHARE = 0.05
 SKETCH_COLUMNS_PER_SCAN = 3
 #: Categorical columns per grouping-sets scan on PostgreSQL (each set only counts: no such waste).
 LABEL_COLUMNS_PER_SCAN = 8
+#: At most this many connections at once come from the server's max_parallel_workers_per_gather (more only
+#: with parallel=): SQLAlchemy's default pool holds 5 + 10 overflow.
+MAX_SERVER_CONNECTIONS = 8
 #: Histogram edges are the quantiles at every ``HIST_STEP``-th point: p = 0, 0.05, ..., 1 (≤ 20 bins).
 HIST_STEP = 5
 #: At most this many unseen categories are listed in ``new_categories``.
@@ -933,7 +936,8 @@ def profile_sql(
     :param parallel: PostgreSQL only: run the quantile pass (single-threaded sorts in PostgreSQL) on this
         many connections at once, a share of the numeric columns on each. The profile uses up to
         ``max(parallel, 1 + max_parallel_workers_per_gather)`` connections at once (as many processes as
-        one parallel query of the server's settings): pass 4 and the sketch's scans run beside the others.
+        one parallel query of the server's settings, that term at most ``MAX_SERVER_CONNECTIONS`` = 8):
+        pass 4 and the sketch's scans run beside the others.
     :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals :func:`profile_frame`'s;
         ``"sketch"``: PostgreSQL only, quantiles from fine histograms as described above (no sort; about
         1.7x faster than ``"exact"`` on 10M rows, see docs/performance.md), other databases compute them
@@ -1031,7 +1035,7 @@ def profile_sql(
         connections = 1
         if dialect == "postgresql":
             workers = conn.execute(sa.select(sa.func.current_setting("max_parallel_workers_per_gather")))
-            connections = max(parallel, 1 + int(workers.scalar_one()))
+            connections = max(parallel, min(1 + int(workers.scalar_one()), MAX_SERVER_CONNECTIONS))
         pool: Any = None
         if dialect == "postgresql" and connections > 1:
             snapshot = str(conn.execute(sa.select(sa.func.pg_export_snapshot())).scalar_one())

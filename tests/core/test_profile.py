@@ -7,6 +7,7 @@ import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -510,7 +511,10 @@ def test_postgres_counts_categorical_columns_in_scans_of_up_to_eight(pg_url: str
 
     rng = np.random.default_rng(8)
     frame = pd.DataFrame(
-        {f"c{k}": pd.Series(rng.choice([f"v{j}" for j in range(k + 2)], 3_000), dtype="str") for k in range(11)}
+        {
+            f"c{k}": pd.Series(rng.choice([f"v{j}" for j in range(k + 2)], 3_000), dtype="str")
+            for k in range(11)
+        }
     )
     frame.loc[::7, "c3"] = None
     frame["flag"] = rng.random(3_000) < 0.3
@@ -810,7 +814,9 @@ def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
             if not inserted and ("percentile_cont" in statement or "width_bucket" in statement):
                 with writer.connect() as other:
                     other.execute(
-                        sa.text("INSERT INTO live SELECT 100 + g, 100 + g, 'new' FROM generate_series(1, 1000) g")
+                        sa.text(
+                            "INSERT INTO live SELECT 100 + g, 100 + g, 'new' FROM generate_series(1, 1000) g"
+                        )
                     )
                 inserted.append(1000)
 
@@ -830,3 +836,58 @@ def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
         assert column.max < 100 and column.quantiles[-1] < 100, name  # no new row in any pass
     labels = profile.columns["c"]  # counted on a connection of its own when there are several
     assert labels.count == sum(labels.top.values()) == 5_000 and labels.distinct_count == 2
+
+
+@pytest.mark.postgres
+def test_connections_at_once_follow_the_server_parallel_setting_up_to_a_cap(pg_url: str) -> None:
+    from airflow_mlops.core.profile import MAX_SERVER_CONNECTIONS
+
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({f"x{k}": rng.normal(k, 1, 2_000) for k in range(30)})
+    frame["c"] = rng.choice(list("abc"), 2_000)
+    setup = sa.create_engine(pg_url)
+    frame.to_sql("wide_numbers", setup, index=False)
+    setup.dispose()
+    open_now = 0
+    most = 0
+    lock = threading.Lock()
+
+    def profile_with(workers: int, quantiles: str) -> DatasetProfile:
+        nonlocal open_now, most
+        open_now = most = 0
+        engine = sa.create_engine(
+            pg_url, connect_args={"options": f"-c max_parallel_workers_per_gather={workers}"}, pool_size=20
+        )
+
+        @sa.event.listens_for(engine, "checkout")
+        def checkout(*_: Any) -> None:
+            nonlocal open_now, most
+            with lock:
+                open_now += 1
+                most = max(most, open_now)
+
+        @sa.event.listens_for(engine, "checkin")
+        def checkin(*_: Any) -> None:
+            nonlocal open_now
+            with lock:
+                open_now -= 1
+
+        try:
+            return profile_sql(engine, sa.table("wide_numbers"), quantiles=quantiles)  # type: ignore[arg-type]
+        finally:
+            engine.dispose()
+
+    expected = profile_frame(frame)
+    for workers, quantiles, allowed in [
+        (0, "sketch", 1),
+        (32, "sketch", 1 + MAX_SERVER_CONNECTIONS),
+        (32, "exact", 1 + MAX_SERVER_CONNECTIONS),
+    ]:
+        got = profile_with(workers, quantiles)
+        # the main connection plus the pool's (how many overlap depends on timing; never more than the cap);
+        # with no parallel workers everything runs on the main one
+        assert most == allowed if workers == 0 else 1 < most <= allowed, (workers, quantiles, most)
+        assert got.row_count == 2_000 and got.columns["c"].top == expected.columns["c"].top
+        for k in range(30):
+            column, same = got.columns[f"x{k}"], expected.columns[f"x{k}"]
+            assert column.count == same.count and sum(column.hist_counts) == 2_000, k
