@@ -23,8 +23,8 @@ class SqlSource:
     :param work_mem: PostgreSQL: ``work_mem`` for the profile's own transactions (e.g. ``"256MB"``), so
         that the quantile sorts of a comparison run in memory. Default: the server's.
     :param parallel: PostgreSQL: connections the quantile sorts of a comparison are shared over (1-16);
-        the profile opens up to ``max(parallel, 1 + max_parallel_workers_per_gather)`` at once (that second
-        term at most 8).
+        with ``quantiles="sketch"`` the profile opens up to ``max(parallel, 1 +
+        max_parallel_workers_per_gather)`` at once (that second term at most 8).
     :param quantiles: ``"exact"`` (default: sorted quantiles, the profile equals the pandas profile of the
         same rows) or ``"sketch"`` (PostgreSQL: the 101 quantiles read off 10,000 equal-width fine bins
         between each numeric column's min and max, all numeric columns in one scan, no sort; each

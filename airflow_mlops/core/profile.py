@@ -885,10 +885,10 @@ def profile_sql(
     4. the categories: per categorical column its groups ranked by ``count(*) DESC, col`` (ties in
        code-point order: ``COLLATE "C"`` on PostgreSQL, SQLite's default ``BINARY``), keeping the top
        ``top_k`` or, with a reference, all of its categories then the 10 most frequent others; ``count(*)``
-       over the groups is the number of distinct values. On PostgreSQL up to ``LABEL_COLUMNS_PER_SCAN`` (8)
-       columns share one scan, ``GROUP BY GROUPING SETS ((c0), (c1), ...)``; elsewhere one ``GROUP BY`` per
-       column. This pass needs nothing from the others: it is sent first, on a connection of its own when
-       the server allows parallel queries (see ``parallel``), so it runs beside passes 1 to 3.
+       over the groups is the number of distinct values: one ``GROUP BY`` per column (in parallel inside
+       PostgreSQL). With ``quantiles="sketch"`` on PostgreSQL up to ``LABEL_COLUMNS_PER_SCAN`` (8) columns
+       share one scan, ``GROUP BY GROUPING SETS ((c0), (c1), ...)``, sent first on a connection of its own
+       (it needs nothing from the other passes) so that it runs beside them.
 
     With ``quantiles="sketch"`` on PostgreSQL, passes 2 and 3 are replaced by scans that need no sort:
 
@@ -934,10 +934,10 @@ def profile_sql(
     :param work_mem: PostgreSQL only: ``work_mem`` for the profile's own transactions (``SET LOCAL``,
         e.g. ``"256MB"``), so that the quantile sorts run in memory; the server's setting otherwise.
     :param parallel: PostgreSQL only: run the quantile pass (single-threaded sorts in PostgreSQL) on this
-        many connections at once, a share of the numeric columns on each. The profile uses up to
-        ``max(parallel, 1 + max_parallel_workers_per_gather)`` connections at once (as many processes as
-        one parallel query of the server's settings, that term at most ``MAX_SERVER_CONNECTIONS`` = 8):
-        pass 4 and the sketch's scans run beside the others.
+        many connections at once, a share of the numeric columns on each. With ``quantiles="sketch"`` the
+        profile uses up to ``max(parallel, 1 + max_parallel_workers_per_gather)`` connections at once (as
+        many processes as one parallel query of the server's settings; that term at most
+        ``MAX_SERVER_CONNECTIONS`` = 8) for its grouping-sets scans.
     :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals :func:`profile_frame`'s;
         ``"sketch"``: PostgreSQL only, quantiles from fine histograms as described above (no sort; about
         1.7x faster than ``"exact"`` on 10M rows, see docs/performance.md), other databases compute them
@@ -1032,8 +1032,8 @@ def profile_sql(
         # Connections at once (PostgreSQL): as many as one parallel query of the server's settings would
         # use processes, or `parallel` if more. Grouping sets and percentile_cont never run in parallel
         # inside PostgreSQL; beside each other they use the cores. The quantile sorts go over `parallel`.
-        connections = 1
-        if dialect == "postgresql":
+        connections = parallel
+        if sketch:
             workers = conn.execute(sa.select(sa.func.current_setting("max_parallel_workers_per_gather")))
             connections = max(parallel, min(1 + int(workers.scalar_one()), MAX_SERVER_CONNECTIONS))
         pool: Any = None
@@ -1066,8 +1066,11 @@ def profile_sql(
                 found.update(result_of())
             return found
 
-        # 4. (started first: it needs nothing from the other passes) the categories; on PostgreSQL up to
-        #    LABEL_COLUMNS_PER_SCAN columns per scan, beside the other passes when there is a pool.
+        # 4. the categories. Sketch: started first (it needs nothing from the other passes), up to
+        #    LABEL_COLUMNS_PER_SCAN columns per grouping-sets scan, beside the other passes: when the passes
+        #    share the cores, one scan for all columns costs about half the CPU of a GROUP BY per column.
+        #    Exact: last, one GROUP BY per column on this connection, where PostgreSQL runs each in
+        #    parallel (alone, that is faster than one single-process grouping-sets scan).
         categorical = [i for i, spec in enumerate(specs) if spec.kind != "numeric"]
 
         def label_counts(on: Any, share: Sequence[int]) -> dict[int, tuple[dict[str, int], int]]:
@@ -1077,10 +1080,14 @@ def profile_sql(
             ]
             return dict(zip(share, _sql_label_counts(on, prepared, columns, dialect, top_k), strict=True))
 
-        per_scan = LABEL_COLUMNS_PER_SCAN if dialect == "postgresql" else 1
-        labels_of = [
-            start(label_counts, share) for share in _deal(categorical, math.ceil(len(categorical) / per_scan))
-        ]
+        labels_of = (
+            [
+                start(label_counts, share)
+                for share in _deal(categorical, math.ceil(len(categorical) / LABEL_COLUMNS_PER_SCAN))
+            ]
+            if sketch
+            else []
+        )
         # 1. counts and moments; min/max tell whether a float column holds ±inf. With a reference its bin
         #    edges are known: the histogram is counted in this pass too.
         aggregates: list[Any] = [sa.func.count().label("row_count")]
@@ -1244,6 +1251,8 @@ def profile_sql(
         categories: dict[int, tuple[dict[str, int], int]] = {}
         for result_of in labels_of:
             categories.update(result_of())
+        for i in categorical if not sketch else []:
+            categories.update(label_counts(conn, [i]))
         columns_out: dict[str, ColumnProfile] = {}
         for i, spec in enumerate(specs):
             result = results[i]

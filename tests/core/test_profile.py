@@ -497,16 +497,22 @@ def test_postgres_ties_are_cut_in_code_point_order_whatever_the_column_collation
     ):  # ICU sorts apple < b < émigré < x y < Zebra; code points: Zebra < ... < émigré
         for column in ("color", "again"):
             conn.execute(sa.text(f'ALTER TABLE colors ALTER COLUMN {column} TYPE text COLLATE "und-x-icu"'))
-    got = profile_sql(engine, sa.table("colors"), top_k=5)
-    assert_same_profile(got, profile_frame(frame, top_k=5))
-    for column in ("color", "again"):
-        assert list(got.columns[column].top) == ["Zebra", "apple", "rosé", "b", "x y"], column
+    for quantiles in ("exact", "sketch"):  # a GROUP BY per column; one grouping-sets scan
+        got = profile_sql(engine, sa.table("colors"), top_k=5, quantiles=quantiles)  # type: ignore[arg-type]
+        assert_same_profile(got, profile_frame(frame, top_k=5))
+        for column in ("color", "again"):
+            assert list(got.columns[column].top) == ["Zebra", "apple", "rosé", "b", "x y"], (
+                quantiles,
+                column,
+            )
     engine.dispose()
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("parallel", [1, 3])
-def test_postgres_counts_categorical_columns_in_scans_of_up_to_eight(pg_url: str, parallel: int) -> None:
+def test_postgres_sketch_counts_categorical_columns_in_scans_of_up_to_eight(
+    pg_url: str, parallel: int
+) -> None:
     from airflow_mlops.core.profile import LABEL_COLUMNS_PER_SCAN
 
     rng = np.random.default_rng(8)
@@ -518,7 +524,6 @@ def test_postgres_counts_categorical_columns_in_scans_of_up_to_eight(pg_url: str
     )
     frame.loc[::7, "c3"] = None
     frame["flag"] = rng.random(3_000) < 0.3
-    frame["x"] = rng.normal(0, 1, 3_000)
     engine = sa.create_engine(pg_url)
     frame.to_sql(f"many_labels_{parallel}", engine, index=False)
     statements: list[str] = []
@@ -528,9 +533,13 @@ def test_postgres_counts_categorical_columns_in_scans_of_up_to_eight(pg_url: str
 
     sa.event.listen(engine, "before_cursor_execute", remember)
     try:
-        got = profile_sql(engine, sa.table(f"many_labels_{parallel}"), top_k=4, parallel=parallel)
+        got = profile_sql(
+            engine, sa.table(f"many_labels_{parallel}"), top_k=4, parallel=parallel, quantiles="sketch"
+        )
         reference = profile_frame(frame.sample(500, random_state=1), top_k=3)
-        on_reference = profile_sql(engine, sa.table(f"many_labels_{parallel}"), reference=reference)
+        on_reference = profile_sql(
+            engine, sa.table(f"many_labels_{parallel}"), reference=reference, quantiles="sketch"
+        )
     finally:
         sa.event.remove(engine, "before_cursor_execute", remember)
     engine.dispose()
@@ -881,12 +890,12 @@ def test_connections_at_once_follow_the_server_parallel_setting_up_to_a_cap(pg_u
     for workers, quantiles, allowed in [
         (0, "sketch", 1),
         (32, "sketch", 1 + MAX_SERVER_CONNECTIONS),
-        (32, "exact", 1 + MAX_SERVER_CONNECTIONS),
+        (32, "exact", 1),  # exact: parallel= connections only
     ]:
         got = profile_with(workers, quantiles)
         # the main connection plus the pool's (how many overlap depends on timing; never more than the cap);
         # with no parallel workers everything runs on the main one
-        assert most == allowed if workers == 0 else 1 < most <= allowed, (workers, quantiles, most)
+        assert most == allowed if allowed == 1 else 1 < most <= allowed, (workers, quantiles, most)
         assert got.row_count == 2_000 and got.columns["c"].top == expected.columns["c"].top
         for k in range(30):
             column, same = got.columns[f"x{k}"], expected.columns[f"x{k}"]
