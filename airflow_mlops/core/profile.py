@@ -1029,9 +1029,9 @@ def profile_sql(
 
     with engine.connect() as conn, contextlib.ExitStack() as stack:
         conn = session(conn)
-        # Connections at once (PostgreSQL): as many as one parallel query of the server's settings would
-        # use processes, or `parallel` if more. Grouping sets and percentile_cont never run in parallel
-        # inside PostgreSQL; beside each other they use the cores. The quantile sorts go over `parallel`.
+        # Connections at once: `parallel` for the quantile sorts. The sketch's grouping-sets scans, which
+        # PostgreSQL never runs in parallel, go beside each other on as many connections as one parallel
+        # query of the server's settings would use processes (at most MAX_SERVER_CONNECTIONS), or more.
         connections = parallel
         if sketch:
             workers = conn.execute(sa.select(sa.func.current_setting("max_parallel_workers_per_gather")))
@@ -1164,10 +1164,10 @@ def profile_sql(
                     columns = [(value_of(i), raw_of(i), results[i]["min"], results[i]["max"]) for i in share]
                     return dict(zip(share, _sql_fine_bins(on, columns, SKETCH_BINS), strict=True))
 
-                fine = spread(
-                    fine_bins,
-                    _deal(binned, max(connections, math.ceil(len(binned) / SKETCH_COLUMNS_PER_SCAN))),
-                )
+                # as many scans as the label scans leave connections free, fewer columns per scan if more
+                free = connections - len(labels_of)
+                scans = max(free, math.ceil(len(binned) / SKETCH_COLUMNS_PER_SCAN))
+                fine = spread(fine_bins, _deal(binned, scans))
                 for i in binned:
                     bins = fine[i]
                     result = results[i]
@@ -1316,7 +1316,9 @@ def _sql_label_counts(
 
     if len(columns) > 1 and dialect != "postgresql":
         raise ValueError("grouping sets of several columns need PostgreSQL")
-    inner = sa.select(*(value.label(f"c{k}") for k, (value, _, _) in enumerate(columns)))
+    inner = sa.select(*(value.label(f"c{k}") for k, (value, _, _) in enumerate(columns))).select_from(
+        prepared
+    )
     if len(columns) > 1:  # a fence: the planner expects 200 groups per set and hashes (see _sql_fine_bins)
         inner = inner.offset(sa.literal_column("0"))
     labelled = inner.subquery("labels")

@@ -480,6 +480,7 @@ def test_profile_sql_of_an_empty_table(engine: sa.Engine) -> None:
     got = profile_sql(engine, sa.table("empty"))
     assert got.row_count == 0
     assert_same_profile(got, profile_frame(frame))
+    assert_same_profile(profile_sql(engine, sa.table("empty"), quantiles="sketch"), profile_frame(frame))
     reference = profile_frame(wine_frame())
     assert_same_profile(
         profile_sql(engine, sa.table("empty"), reference=reference), profile_frame(frame, reference=reference)
