@@ -126,7 +126,7 @@ PHASES = {
     "2": "pass 2: percentile_cont of the 6 numeric columns",
     "2s": "pass 2 (sketch): width_bucket fine bins of the 6 numeric columns, GROUPING SETS scans",
     "3": "pass 3: 20-bin histograms (count(*) FILTER per inner edge)",
-    "4": "pass 4: GROUP BY GROUPING SETS of the 4 text columns (top 50 each, distinct counts)",
+    "4": "pass 4: the 4 text columns, top 50 and distinct count (a GROUP BY each; sketch: one GROUPING SETS)",
     "0": "reflection and other",
 }
 

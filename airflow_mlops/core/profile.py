@@ -940,7 +940,7 @@ def profile_sql(
         ``MAX_SERVER_CONNECTIONS`` = 8) for its grouping-sets scans.
     :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals :func:`profile_frame`'s;
         ``"sketch"``: PostgreSQL only, quantiles from fine histograms as described above (no sort; about
-        1.7x faster than ``"exact"`` on 10M rows, see docs/performance.md), other databases compute them
+        2x faster than ``"exact"`` on 10M rows, see docs/performance.md), other databases compute them
         exactly.
     """
     import sqlalchemy as sa
