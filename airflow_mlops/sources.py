@@ -22,12 +22,12 @@ class SqlSource:
     :param schema: the schema, if not given in ``table``. Templated.
     :param work_mem: PostgreSQL: ``work_mem`` for the profile's own transactions (e.g. ``"256MB"``), so
         that the quantile sorts of a comparison run in memory. Default: the server's.
-    :param parallel: PostgreSQL: connections the quantile sorts of a comparison are shared over (1-16);
-        with ``quantiles="sketch"`` the profile opens up to ``max(parallel, 1 +
-        max_parallel_workers_per_gather)`` at once (that second term at most 8).
+    :param parallel: PostgreSQL: connections the quantile sorts of a comparison are shared over (1-16,
+        at most 14 at once); with ``quantiles="sketch"`` the profile's scans use up to ``max(parallel, 1 +
+        max_parallel_workers_per_gather)`` at once (that second term at most 8) besides the main one.
     :param quantiles: ``"exact"`` (default: sorted quantiles, the profile equals the pandas profile of the
         same rows) or ``"sketch"`` (PostgreSQL: the 101 quantiles read off 10,000 equal-width fine bins
-        between each numeric column's min and max, all numeric columns in one scan, no sort; each
+        between each numeric column's min and max, grouping-sets scans of up to 3 columns, no sort; each
         quantile within ``(max - min) / 10,000`` of the exact one; counts, moments, categories and
         histogram counts stay exact). Other databases compute exact quantiles either way. See
         :func:`airflow_mlops.core.profile.profile_sql`.

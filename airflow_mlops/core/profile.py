@@ -95,6 +95,9 @@ LABEL_COLUMNS_PER_SCAN = 8
 #: At most this many connections at once come from the server's max_parallel_workers_per_gather (more only
 #: with parallel=): SQLAlchemy's default pool holds 5 + 10 overflow.
 MAX_SERVER_CONNECTIONS = 8
+#: At most this many of the pool's connections at once besides the main one, whatever parallel= says:
+#: SQLAlchemy's default pool holds 15 (more would wait for one and time out after 30 s).
+MAX_POOL_CONNECTIONS = 14
 #: Histogram edges are the quantiles at every ``HIST_STEP``-th point: p = 0, 0.05, ..., 1 (≤ 20 bins).
 HIST_STEP = 5
 #: At most this many unseen categories are listed in ``new_categories``.
@@ -887,8 +890,8 @@ def profile_sql(
        ``top_k`` or, with a reference, all of its categories then the 10 most frequent others; ``count(*)``
        over the groups is the number of distinct values: one ``GROUP BY`` per column (in parallel inside
        PostgreSQL). With ``quantiles="sketch"`` on PostgreSQL up to ``LABEL_COLUMNS_PER_SCAN`` (8) columns
-       share one scan, ``GROUP BY GROUPING SETS ((c0), (c1), ...)``, sent first on a connection of its own
-       (it needs nothing from the other passes) so that it runs beside them.
+       share one scan, ``GROUP BY GROUPING SETS ((c0), (c1), ...)``, sent first (it needs nothing from the
+       other passes), on a connection of its own when there are several, so that it runs beside them.
 
     With ``quantiles="sketch"`` on PostgreSQL, passes 2 and 3 are replaced by scans that need no sort:
 
@@ -918,7 +921,7 @@ def profile_sql(
     quantiles (the result equals ``"exact"``).
 
     On PostgreSQL every pass reads one snapshot (a ``REPEATABLE READ`` transaction, exported to the other
-    connections with ``parallel=``), so rows written while the profile runs are in no pass rather than in
+    connections when there are several), so rows written while the profile runs are in no pass rather than in
     some: counts, quantiles and histograms always describe the same rows.
 
     NaN in PostgreSQL float columns is a null, as in pandas. Datetimes are supported on PostgreSQL
@@ -935,9 +938,12 @@ def profile_sql(
         e.g. ``"256MB"``), so that the quantile sorts run in memory; the server's setting otherwise.
     :param parallel: PostgreSQL only: run the quantile pass (single-threaded sorts in PostgreSQL) on this
         many connections at once, a share of the numeric columns on each. With ``quantiles="sketch"`` the
-        profile uses up to ``max(parallel, 1 + max_parallel_workers_per_gather)`` connections at once (as
-        many processes as one parallel query of the server's settings; that term at most
-        ``MAX_SERVER_CONNECTIONS`` = 8) for its grouping-sets scans.
+        grouping-sets scans use up to ``max(parallel, 1 + max_parallel_workers_per_gather)`` connections
+        at once (as many processes as one parallel query of the server's settings; that term at most
+        ``MAX_SERVER_CONNECTIONS`` = 8), besides the main one that runs pass 1. At most
+        ``MAX_POOL_CONNECTIONS`` (14) besides the main one at once in any mode: SQLAlchemy's default pool
+        holds 15. The sketch needs PostgreSQL 13 or later, where a hash aggregate that outgrows
+        ``work_mem`` spills to disk (a text column with millions of distinct values).
     :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals :func:`profile_frame`'s;
         ``"sketch"``: PostgreSQL only, quantiles from fine histograms as described above (no sort; about
         2x faster than ``"exact"`` on 10M rows, see docs/performance.md), other databases compute them
@@ -1043,7 +1049,8 @@ def profile_sql(
                 raise InputError(f"unexpected snapshot id {snapshot!r} from PostgreSQL")
             from concurrent.futures import ThreadPoolExecutor
 
-            pool = ThreadPoolExecutor(max_workers=connections)
+            _ = prepared.c  # built here, once: the pool's threads only read it
+            pool = ThreadPoolExecutor(max_workers=min(connections, MAX_POOL_CONNECTIONS))
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
 
         Work = Callable[[Any, Sequence[int]], dict[int, _T]]
@@ -1068,7 +1075,7 @@ def profile_sql(
 
         # 4. the categories. Sketch: started first (it needs nothing from the other passes), up to
         #    LABEL_COLUMNS_PER_SCAN columns per grouping-sets scan, beside the other passes: when the passes
-        #    share the cores, one scan for all columns costs about half the CPU of a GROUP BY per column.
+        #    share the cores, one scan of several columns costs about half the CPU of a GROUP BY per column.
         #    Exact: last, one GROUP BY per column on this connection, where PostgreSQL runs each in
         #    parallel (alone, that is faster than one single-process grouping-sets scan).
         categorical = [i for i, spec in enumerate(specs) if spec.kind != "numeric"]
@@ -1140,8 +1147,8 @@ def profile_sql(
 
         numeric = [i for i, spec in enumerate(specs) if spec.kind == "numeric" and results[i]["finite"] > 0]
 
-        # 2. quantiles. Sketch (PostgreSQL): one scan bins every numeric column into SKETCH_BINS fine bins of
-        #    equal width between its finite min and max; the quantiles are read off the bins and the
+        # 2. quantiles. Sketch (PostgreSQL): grouping-sets scans bin every numeric column into SKETCH_BINS fine
+        #    bins of equal width between its finite min and max; the quantiles are read off the bins and the
         #    histogram is counted on edges that no fine bin straddles (exact counts, no pass 3).
         derived: dict[str, int] = {}
         if sketch and numeric:
@@ -1316,6 +1323,8 @@ def _sql_label_counts(
 
     if len(columns) > 1 and dialect != "postgresql":
         raise ValueError("grouping sets of several columns need PostgreSQL")
+    if len(columns) > 31:
+        raise ValueError("GROUPING() takes at most 31 columns")
     inner = sa.select(*(value.label(f"c{k}") for k, (value, _, _) in enumerate(columns))).select_from(
         prepared
     )
@@ -1342,28 +1351,40 @@ def _sql_label_counts(
     order.append(n.desc())
     for value, (_, dtype, _) in zip(values, columns, strict=True):  # in set k only c<k> is not NULL
         order.append(sa.collate(value, "C") if dialect == "postgresql" and dtype == "string" else value)
-    ranked = (
-        sa.select(
-            mask,
-            *values,
-            n,
-            sa.func.count().over(partition_by=mask).label("distinct_count"),
-            sa.func.row_number().over(partition_by=mask, order_by=order).label("position"),
+    limits = [
+        len(labels[k]) + MAX_NEW_CATEGORIES if labels[k] else None if dtype == "bool" else top_k
+        for k, (_, dtype, _) in enumerate(columns)
+    ]
+    query: Any
+    if len(columns) == 1:  # ORDER BY ... LIMIT: a top-N heap, no full sort of the groups
+        query = sa.select(mask, values[0], n, sa.func.count().over().label("distinct_count"))
+        query = query.where(values[0].is_not(None)).order_by(*order)
+        if limits[0] is not None:
+            query = query.limit(limits[0])
+    else:  # per set: row_number() keeps the top ones, count(*) over the set is the distinct count
+        ranked = (
+            sa.select(
+                mask,
+                *values,
+                n,
+                sa.func.count().over(partition_by=mask).label("distinct_count"),
+                sa.func.row_number().over(partition_by=mask, order_by=order).label("position"),
+            )
+            .where(sa.or_(*(sa.and_(mask == m, v.is_not(None)) for m, v in zip(masks, values, strict=True))))
+            .subquery("ranked_labels")
         )
-        .where(sa.or_(*(sa.and_(mask == m, v.is_not(None)) for m, v in zip(masks, values, strict=True))))
-        .subquery("ranked_labels")
-    )
-    kept: list[Any] = []
-    for k, (_, dtype, _) in enumerate(columns):
-        limit = len(labels[k]) + MAX_NEW_CATEGORIES if labels[k] else None if dtype == "bool" else top_k
-        in_set = ranked.c.grouping_mask == masks[k]
-        kept.append(in_set if limit is None else sa.and_(in_set, ranked.c.position <= limit))
-    query = sa.select(
-        ranked.c.grouping_mask,
-        *(ranked.c[f"c{k}"] for k in range(len(columns))),
-        ranked.c.n,
-        ranked.c.distinct_count,
-    ).where(sa.or_(*kept))
+        kept = [
+            ranked.c.grouping_mask == m
+            if limit is None
+            else sa.and_(ranked.c.grouping_mask == m, ranked.c.position <= limit)
+            for m, limit in zip(masks, limits, strict=True)
+        ]
+        query = sa.select(
+            ranked.c.grouping_mask,
+            *(ranked.c[f"c{k}"] for k in range(len(columns))),
+            ranked.c.n,
+            ranked.c.distinct_count,
+        ).where(sa.or_(*kept))
     found: list[tuple[dict[str, int], int]] = [({}, 0) for _ in columns]
     for row in conn.execute(query):
         k = masks.index(int(row[0]))

@@ -850,7 +850,7 @@ def test_rows_written_while_profiling_do_not_make_the_passes_disagree(
 
 @pytest.mark.postgres
 def test_connections_at_once_follow_the_server_parallel_setting_up_to_a_cap(pg_url: str) -> None:
-    from airflow_mlops.core.profile import MAX_SERVER_CONNECTIONS
+    from airflow_mlops.core.profile import MAX_POOL_CONNECTIONS, MAX_SERVER_CONNECTIONS
 
     rng = np.random.default_rng(9)
     frame = pd.DataFrame({f"x{k}": rng.normal(k, 1, 2_000) for k in range(30)})
@@ -862,7 +862,7 @@ def test_connections_at_once_follow_the_server_parallel_setting_up_to_a_cap(pg_u
     most = 0
     lock = threading.Lock()
 
-    def profile_with(workers: int, quantiles: str) -> DatasetProfile:
+    def profile_with(workers: int, quantiles: str, parallel: int) -> DatasetProfile:
         nonlocal open_now, most
         open_now = most = 0
         engine = sa.create_engine(
@@ -883,20 +883,21 @@ def test_connections_at_once_follow_the_server_parallel_setting_up_to_a_cap(pg_u
                 open_now -= 1
 
         try:
-            return profile_sql(engine, sa.table("wide_numbers"), quantiles=quantiles)  # type: ignore[arg-type]
+            return profile_sql(engine, sa.table("wide_numbers"), quantiles=quantiles, parallel=parallel)  # type: ignore[arg-type]
         finally:
             engine.dispose()
 
     expected = profile_frame(frame)
-    for workers, quantiles, allowed in [
-        (0, "sketch", 1),
-        (32, "sketch", 1 + MAX_SERVER_CONNECTIONS),
-        (32, "exact", 1),  # exact: parallel= connections only
+    for workers, quantiles, parallel, allowed in [
+        (0, "sketch", 1, 1),
+        (32, "sketch", 1, 1 + MAX_SERVER_CONNECTIONS),
+        (32, "exact", 1, 1),  # exact: parallel= connections only
+        (0, "sketch", 16, 1 + MAX_POOL_CONNECTIONS),  # never more than the default pool holds
     ]:
-        got = profile_with(workers, quantiles)
+        got = profile_with(workers, quantiles, parallel)
         # the main connection plus the pool's (how many overlap depends on timing; never more than the cap);
         # with no parallel workers everything runs on the main one
-        assert most == allowed if allowed == 1 else 1 < most <= allowed, (workers, quantiles, most)
+        assert most == allowed if allowed == 1 else 1 < most <= allowed, (workers, quantiles, parallel, most)
         assert got.row_count == 2_000 and got.columns["c"].top == expected.columns["c"].top
         for k in range(30):
             column, same = got.columns[f"x{k}"], expected.columns[f"x{k}"]
