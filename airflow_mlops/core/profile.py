@@ -710,6 +710,19 @@ def _deal(columns: Sequence[int], parts: int) -> list[list[int]]:
     return [list(columns[k::parts]) for k in range(parts)] if columns else []
 
 
+def _grouping_sets_of_each(keys: Sequence[Any]) -> tuple[Any, Any, list[int]]:
+    """``GROUPING(k0, k1, ...)``, ``GROUPING SETS ((k0), (k1), ...)`` (for ``group_by``) and, per set ``k``,
+    the ``GROUPING()`` value of its rows: one bit per key, the first key the most significant, set for
+    every key the row does not group by (all but bit ``k``)."""
+    import sqlalchemy as sa
+
+    if len(keys) > 31:
+        raise ValueError("GROUPING() takes at most 31 columns")
+    every = (1 << len(keys)) - 1
+    masks = [every - (1 << (len(keys) - 1 - k)) for k in range(len(keys))]
+    return sa.func.grouping(*keys), sa.func.grouping_sets(*(sa.tuple_(key) for key in keys)), masks
+
+
 def _sql_fine_bins(
     conn: Any, columns: Sequence[tuple[Any, Any, float, float]], bins: int
 ) -> list[list[tuple[int, int, float, float]]]:
@@ -753,14 +766,11 @@ def _sql_fine_bins(
     aggregates: list[Any] = [sa.func.count()]
     for k in range(len(columns)):
         aggregates += [sa.func.min(binned.c[f"x{k}"]), sa.func.max(binned.c[f"x{k}"])]
-    query = sa.select(sa.func.grouping(*keys), *keys, *aggregates).group_by(
-        sa.func.grouping_sets(*(sa.tuple_(key) for key in keys))
-    )
+    grouping, sets, masks = _grouping_sets_of_each(keys)
+    query = sa.select(grouping, *keys, *aggregates).group_by(sets)
     found: list[list[tuple[int, int, float, float]]] = [[] for _ in columns]
-    last = len(columns) - 1
     for row in conn.execute(query):
-        absent = int(row[0])  # bit (last - k) is set unless the row groups column k
-        position = next(k for k in range(len(columns)) if not absent >> (last - k) & 1)
+        position = masks.index(int(row[0]))
         bucket = row[1 + position]
         if bucket is None:  # the column's nulls
             continue
@@ -1258,8 +1268,9 @@ def profile_sql(
         categories: dict[int, tuple[dict[str, int], int]] = {}
         for result_of in labels_of:
             categories.update(result_of())
-        for i in categorical if not sketch else []:
-            categories.update(label_counts(conn, [i]))
+        if not sketch:  # one GROUP BY per column, here, after the other passes
+            for i in categorical:
+                categories.update(label_counts(conn, [i]))
         columns_out: dict[str, ColumnProfile] = {}
         for i, spec in enumerate(specs):
             result = results[i]
@@ -1323,8 +1334,6 @@ def _sql_label_counts(
 
     if len(columns) > 1 and dialect != "postgresql":
         raise ValueError("grouping sets of several columns need PostgreSQL")
-    if len(columns) > 31:
-        raise ValueError("GROUPING() takes at most 31 columns")
     inner = sa.select(*(value.label(f"c{k}") for k, (value, _, _) in enumerate(columns))).select_from(
         prepared
     )
@@ -1332,14 +1341,12 @@ def _sql_label_counts(
         inner = inner.offset(sa.literal_column("0"))
     labelled = inner.subquery("labels")
     keys = [labelled.c[f"c{k}"] for k in range(len(columns))]
-    last = len(columns) - 1
-    masks = [(1 << len(columns)) - 1 - (1 << (last - k)) for k in range(len(columns))]  # GROUPING() of set k
-    if len(columns) == 1:
-        grouped = sa.select(sa.literal(0).label("grouping_mask"), keys[0], sa.func.count().label("n"))
+    grouping, sets, masks = _grouping_sets_of_each(keys)
+    if len(columns) == 1:  # a plain GROUP BY; its rows get the mask of the one set
+        grouped = sa.select(sa.literal(masks[0]).label("grouping_mask"), keys[0], sa.func.count().label("n"))
         grouped = grouped.group_by(keys[0])
     else:
-        grouped = sa.select(sa.func.grouping(*keys).label("grouping_mask"), *keys, sa.func.count().label("n"))
-        grouped = grouped.group_by(sa.func.grouping_sets(*(sa.tuple_(key) for key in keys)))
+        grouped = sa.select(grouping.label("grouping_mask"), *keys, sa.func.count().label("n")).group_by(sets)
     groups = grouped.subquery("label_groups")
     mask, n = groups.c.grouping_mask, groups.c.n
     values = [groups.c[f"c{k}"] for k in range(len(columns))]
