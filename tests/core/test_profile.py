@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -409,6 +410,21 @@ def assert_same_profile(sql: DatasetProfile, pandas: DatasetProfile) -> None:
             assert close(a, b, 1e-9, scale), f"{where}: edges"
 
 
+@contextlib.contextmanager
+def recorded_statements(engine: sa.Engine) -> Iterator[list[str]]:
+    """Every statement the engine sends while the block runs, lower-cased, on any of its connections."""
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+
+
 TABLE = "wine data"
 
 
@@ -527,13 +543,7 @@ def test_postgres_sketch_counts_categorical_columns_in_scans_of_up_to_eight(
     frame["flag"] = rng.random(3_000) < 0.3
     engine = sa.create_engine(pg_url)
     frame.to_sql(f"many_labels_{parallel}", engine, index=False)
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement.lower())
-
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_statements(engine) as statements:
         got = profile_sql(
             engine, sa.table(f"many_labels_{parallel}"), top_k=4, parallel=parallel, quantiles="sketch"
         )
@@ -541,8 +551,6 @@ def test_postgres_sketch_counts_categorical_columns_in_scans_of_up_to_eight(
         on_reference = profile_sql(
             engine, sa.table(f"many_labels_{parallel}"), reference=reference, quantiles="sketch"
         )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
     engine.dispose()
     assert_same_profile(got, profile_frame(frame, top_k=4))
     assert_same_profile(on_reference, profile_frame(frame, reference=reference))
@@ -594,16 +602,8 @@ def test_profile_sql_errors_name_the_problem(engine: sa.Engine, wine: pd.DataFra
 
 
 def test_profile_sql_runs_aggregate_queries_only(engine: sa.Engine, wine: pd.DataFrame) -> None:
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement.lower())
-
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_statements(engine) as statements:
         profile = profile_sql(engine, sa.table(TABLE))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
     selects = [s for s in statements if s.lstrip().startswith("select") and '"wine data"' in s]
     assert selects
     # every query aggregates, groups or picks ranked order statistics: none reads the rows as such
@@ -686,16 +686,8 @@ def test_sketch_quantiles_are_within_one_fine_bin_and_the_rest_is_exact(pg_url: 
     with engine.begin() as conn:  # pandas wrote NaN as NULL; make a few real NaN (NULL in profiles)
         conn.execute(sa.update(table).where(table.c.with_inf.is_(None)).values(with_inf=float("nan")))
 
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement.lower())
-
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_statements(engine) as statements:
         sketch = profile_sql(engine, sa.table("sketched"), quantiles="sketch")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
     exact = profile_sql(engine, sa.table("sketched"))
     expected = profile_frame(frame)
     # grouping-sets scans of at most SKETCH_COLUMNS_PER_SCAN columns give the fine bins of the 5 columns
