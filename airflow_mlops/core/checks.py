@@ -33,13 +33,28 @@ __all__ = [
 DRIFT_METHODS: tuple[str, ...] = ("psi", "ks", "chi2", "js", "wasserstein")
 
 
+#: A statistic within this relative distance of a threshold equals it (does not cross it): 0.55 − 0.5 is
+#: 0.05000000000000004, a sketch's KS can be 0.05000000000000002; neither crosses ``0.05``.
+THRESHOLD_RTOL = 1e-9
+#: ... and within this absolute distance, for thresholds at or near 0.
+THRESHOLD_ATOL = 1e-15
+
+
+def crosses(statistic: float, threshold: float) -> bool:
+    """``statistic > threshold`` by more than floating-point noise (see :data:`THRESHOLD_RTOL`)."""
+    if statistic <= threshold:
+        return False
+    return not math.isclose(statistic, threshold, rel_tol=THRESHOLD_RTOL, abs_tol=THRESHOLD_ATOL)
+
+
 def grade(statistic: float, *, warn: float | None, fail: float | None) -> Status:
-    """FAILED above ``fail``, WARNED above ``warn``, else PASSED. A NaN statistic is never a pass."""
+    """FAILED above ``fail``, WARNED above ``warn``, else PASSED (:func:`crosses`: a statistic equal to a
+    threshold up to rounding noise does not cross it). A NaN statistic is never a pass."""
     if math.isnan(statistic):
         return Status.ERRORED
-    if fail is not None and statistic > fail:
+    if fail is not None and crosses(statistic, fail):
         return Status.FAILED
-    if warn is not None and statistic > warn:
+    if warn is not None and crosses(statistic, warn):
         return Status.WARNED
     return Status.PASSED
 

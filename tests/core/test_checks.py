@@ -61,9 +61,14 @@ def metrics(**values: float) -> MetricsProfile:
         (0.0, 0.0, None, Status.PASSED),  # warn=0: any change warns, no change passes
         (1e-12, 0.0, None, Status.WARNED),
         (math.nan, 0.1, 0.2, Status.ERRORED),  # NaN is never a pass
+        # equal up to the last ulps is equal: rounding noise never decides a boundary
+        (0.05000000000000002, None, 0.05, Status.PASSED),  # a sketch's KS on the 0.01 grid
+        (0.55 - 0.5, 0.05, None, Status.PASSED),  # 0.05000000000000004
+        (0.05 * (1 + 2e-9), None, 0.05, Status.FAILED),  # beyond the 1e-9 relative tolerance
+        (0.0500001, 0.01, 0.05, Status.FAILED),
     ],
 )
-def test_grade_is_strictly_above_the_threshold(statistic, warn, fail, expected) -> None:
+def test_grade_is_strictly_above_the_threshold_beyond_rounding_noise(statistic, warn, fail, expected) -> None:
     assert grade(statistic, warn=warn, fail=fail) is expected
 
 
