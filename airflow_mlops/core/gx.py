@@ -1,8 +1,9 @@
 """Running a suite with Great Expectations (GX Core 1.x) and turning its result into ours.
 
 GX is imported on first use only, with its logger at WARNING, analytics off and progress bars off.
-Only GX's public API is used: ``get_context``, ``ExpectationSuite``, a batch definition and
-``Batch.validate``.
+GX's public API builds the context, the suite and the batch definition; validation goes through GX's
+V1 ``Validator``, the object both ``ValidationDefinition.run`` and ``Batch.validate`` run on, so
+that the batch is read (and, for a DataFrame, fingerprinted by GX) once however many GX runs it takes.
 
 The suite is validated in one GX run (so that GX shares metrics and, in SQL, bundles queries), but
 one expectation must never cost the others their results, nor be reported with another one's error.
@@ -20,8 +21,8 @@ GX itself falls short of that in four ways, which ``_validate`` works around:
 * ``ValidationDefinition.run`` writes the run's result to GX's results store as JSON, which raises
   ``TypeError: Object of type bool is not JSON serializable`` whenever an expectation reports
   ``success`` as a numpy bool (the quantile expectation returns ``np.all(...)``; numpy 2 names its
-  bool type ``bool``, and marshmallow 4's ``Boolean`` field passes it through on dump). So the batch
-  is validated with ``Batch.validate``, which stores nothing.
+  bool type ``bool``, and marshmallow 4's ``Boolean`` field passes it through on dump). The
+  ``Validator`` stores nothing.
 
 An expectation that raised, or errored next to other errored ones, is validated again on its own;
 quantile expectations after the first on a column are validated on their own from the start.
@@ -36,7 +37,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from airflow_mlops.core.results import RESULT_FORMATS, CheckResult, Severity, Status, json_safe
 from airflow_mlops.core.suite import ExpectationSpec, SuiteSpec
@@ -258,10 +259,10 @@ def run_suite(
     if buildable:
         context = _context(gx)
         unique = uuid.uuid4().hex[:12]
-        batch = _batch(context, unique, frame=frame, sql=sql)
-        validated = _validate(
-            gx, context, batch, expectations, suite_name=f"{suite.name}-{unique}", result_format=result_format
+        validator = _validator(
+            context, unique, frame=frame, sql=sql, result_format=cast(ResultFormat, result_format)
         )
+        validated = _validate(gx, context, validator, expectations, suite_name=f"{suite.name}-{unique}")
         for position, validation_result in validated.items():
             index = buildable[position]
             spec, name, severity = planned[index]
@@ -281,7 +282,17 @@ def run_suite(
     return [results[i] for i in range(len(planned))]
 
 
-def _batch(context: Any, unique: str, *, frame: pd.DataFrame | None, sql: SqlBatch | None) -> Any:
+def _validator(
+    context: Any,
+    unique: str,
+    *,
+    frame: pd.DataFrame | None,
+    sql: SqlBatch | None,
+    result_format: ResultFormat,
+) -> Any:
+    """GX's validator of the batch, with the batch already read (so that a bad source raises here)."""
+    from great_expectations.validator.v1_validator import Validator
+
     batch_parameters: dict[str, Any] = {}
     if frame is not None:
         datasource = context.data_sources.add_pandas(name=f"pandas-{unique}")
@@ -296,7 +307,12 @@ def _batch(context: Any, unique: str, *, frame: pd.DataFrame | None, sql: SqlBat
         else:
             asset = datasource.add_query_asset(name="query", query=sql.query)
         batch_definition = asset.add_batch_definition_whole_table("whole")
-    return batch_definition.get_batch(batch_parameters=batch_parameters)
+    validator = Validator(
+        batch_definition=batch_definition, batch_parameters=batch_parameters, result_format=result_format
+    )
+    if validator.active_batch_id is None:  # reads the batch, once, outside any expectation's run
+        raise RuntimeError("GX read no batch from the data; refusing to guess results.")
+    return validator
 
 
 _QUANTILES = "expect_column_quantile_values_to_be_between"
@@ -324,7 +340,7 @@ def _sharing_a_metric(expectations: Sequence[Any]) -> set[int]:
 
 
 def _validate(
-    gx: Any, context: Any, batch: Any, expectations: Sequence[Any], *, suite_name: str, result_format: str
+    gx: Any, context: Any, validator: Any, expectations: Sequence[Any], *, suite_name: str
 ) -> dict[int, Any]:
     """GX's result (or the exception GX raised) for each expectation, by position in ``expectations``.
 
@@ -347,7 +363,7 @@ def _validate(
             raise RuntimeError("GX dropped expectations while building the suite; refusing to guess results.")
         by_id = {expectation.id: p for p, expectation in zip(together, gx_suite.expectations, strict=True)}
         try:
-            run = batch.validate(gx_suite, result_format=result_format)
+            run = validator.validate_expectation_suite(gx_suite)
         except Exception as exc:
             if _lost_connection(exc):
                 raise
@@ -363,7 +379,7 @@ def _validate(
         again = missing + errored if len(missing) + len(errored) > 1 else missing
     for position in sorted(alone.union(again)):
         try:
-            found[position] = batch.validate(expectations[position], result_format=result_format)
+            found[position] = validator.validate_expectation(expectations[position])
         except Exception as exc:
             if _lost_connection(exc):
                 raise

@@ -256,16 +256,33 @@ def test_errors_of_several_expectations_stay_each_their_own(frame) -> None:
 def test_a_lost_database_connection_is_raised_for_a_retry(frame, monkeypatch) -> None:
     """Not any one expectation's fault: run_suite raises it (the operator marks it retryable)."""
     import sqlalchemy as sa
-    from great_expectations.datasource.fluent.interfaces import Batch
+    from great_expectations.validator.v1_validator import Validator
 
     def lost(self, expect, **kwargs):  # type: ignore[no-untyped-def]
         raise sa.exc.OperationalError(
             "SELECT 1", {}, ConnectionError("server closed"), connection_invalidated=True
         )
 
-    monkeypatch.setattr(Batch, "validate", lost)
+    monkeypatch.setattr(Validator, "validate_expectation_suite", lost)
+    monkeypatch.setattr(Validator, "validate_expectation", lost)
     with pytest.raises(sa.exc.OperationalError):
         _run_on(frame, [NOT_NULL, MEAN_TOO_HIGH])
+
+
+def test_a_query_that_fails_errors_every_expectation_with_the_reason(tmp_path) -> None:
+    """Every expectation fails for the same reason: each is ERRORED with it, none passes."""
+    import sqlalchemy as sa
+
+    from airflow_mlops.core.sql import SqlBatch
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    batch = SqlBatch(engine=engine, query="SELECT * FROM absent", description="query on 'empty'")
+    results = _run_on(
+        batch, [NOT_NULL, MEAN_TOO_HIGH, {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 0}}]
+    )
+    engine.dispose()
+    assert [r.status for r in results] == [Status.ERRORED] * 3
+    assert all("no such table: absent" in r.message for r in results), [r.message for r in results]
 
 
 @pytest.mark.postgres
