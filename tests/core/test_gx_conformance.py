@@ -6,7 +6,7 @@ cases go through run_suite as ONE suite, and each case through plain GX ``batch.
 the same data: the success and the observed value must agree, and the case must pass or fail as
 written. A type GX cannot run on an engine is listed in ``EXCLUDED`` with the reason, and run_suite
 must report it ERRORED (never PASSED); the lists must be exactly the registry's remainder, so a type a
-new GX adds is noticed here.
+new GX adds is noticed here. docs/operators/expectation-coverage.md lists the same.
 """
 
 from __future__ import annotations
@@ -443,3 +443,19 @@ def test_run_suite_agrees_with_plain_gx_on_postgres(frame, pg_url, subtests) -> 
         _conform(POSTGRES, batch, subtests)
     finally:
         batch.engine.dispose()
+
+
+def test_the_coverage_page_lists_exactly_these_types() -> None:
+    """docs/operators/expectation-coverage.md: one row per registered type, ✓ where the test runs it."""
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "operators" / "expectation-coverage.md"
+    rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (.+?) \| (.+?) \|$", page.read_text(), re.M)
+    assert sorted(row[0] for row in rows) == sorted(_registry())
+    for type_, *cells in rows:
+        for engine, cell in zip(ENGINES, cells, strict=True):
+            assert (cell == "✓") is (type_ in covered(engine)), (type_, engine, cell)
+    pandas, sqlite, postgres = (len(covered(engine)) for engine in ENGINES)
+    counts = f"of the {len(_registry())} registered types, {pandas} run on pandas, {sqlite} on SQLite and {postgres} on"
+    assert counts in " ".join(page.read_text().split())
