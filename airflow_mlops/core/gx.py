@@ -1,7 +1,31 @@
 """Running a suite with Great Expectations (GX Core 1.x) and turning its result into ours.
 
 GX is imported on first use only, with its logger at WARNING, analytics off and progress bars off.
-Only GX's public API is used: ``get_context``, ``ExpectationSuite``, ``ValidationDefinition``.
+GX's public API builds the context, the suite and the batch definition; validation goes through GX's
+V1 ``Validator``, the object both ``ValidationDefinition.run`` and ``Batch.validate`` run on, so
+that the batch is read (and, for a DataFrame, fingerprinted by GX) once however many GX runs it takes.
+
+The suite is validated in one GX run (so that GX shares metrics and, in SQL, bundles queries), but
+one expectation must never cost the others their results, nor be reported with another one's error.
+GX itself falls short of that in four ways, which ``_validate`` works around:
+
+* an error raised while GX plans an expectation's metrics (``get_validation_dependencies``, e.g.
+  ``expect_column_kl_divergence_to_be_less_than`` with an empty ``partition_object``: ``ValueError``)
+  escapes ``Validator.graph_validate``: the whole run raises;
+* when several metrics of one SQL bundle fail, GX reports the last failure's message on all of them;
+  and an exception other than a metric error aborts the whole metric graph, so every expectation not
+  yet resolved errors;
+* GX sets a quantile expectation's ``quantiles`` on its metric after the metric's id is computed, so
+  in one run every ``expect_column_quantile_values_to_be_between`` on a column reads the first one's
+  quantiles;
+* ``ValidationDefinition.run`` writes the run's result to GX's results store as JSON, which raises
+  ``TypeError: Object of type bool is not JSON serializable`` whenever an expectation reports
+  ``success`` as a numpy bool (the quantile expectation returns ``np.all(...)``; numpy 2 names its
+  bool type ``bool``, and marshmallow 4's ``Boolean`` field passes it through on dump). The
+  ``Validator`` stores nothing.
+
+An expectation that raised, or errored next to other errored ones, is validated again on its own;
+quantile expectations after the first on a column are validated on their own from the start.
 """
 
 from __future__ import annotations
@@ -13,7 +37,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from airflow_mlops.core.results import RESULT_FORMATS, CheckResult, Severity, Status, json_safe
 from airflow_mlops.core.suite import ExpectationSpec, SuiteSpec
@@ -80,6 +104,8 @@ def _build_error(spec: ExpectationSpec, exc: Exception) -> str:
 
 
 def _exception_message(validation_result: Any) -> str | None:
+    if isinstance(validation_result, Exception):  # raised by GX for this expectation alone
+        return f"{type(validation_result).__name__}: {validation_result}"
     info = validation_result.exception_info or {}
     if info.get("raised_exception"):
         return str(info.get("exception_message") or "")
@@ -90,6 +116,8 @@ def _exception_message(validation_result: Any) -> str | None:
 
 
 _MISSING_COLUMN = re.compile(r'column "?([^"]+?)"? in BatchData does not exist', re.IGNORECASE)
+_NO_METRIC = re.compile(r"No provider found for (\S+) using (\w+)ExecutionEngine")
+_ENGINES = {"Pandas": "pandas", "SqlAlchemy": "SQL databases", "Spark": "Spark"}
 
 
 def _explain_exception(message: str, *, source: str, columns: Sequence[str] | None) -> str:
@@ -97,6 +125,13 @@ def _explain_exception(message: str, *, source: str, columns: Sequence[str] | No
     if match:
         listed = f" Columns there: {', '.join(map(str, list(columns)[:10]))}." if columns else ""
         return f"column '{match.group(1)}' does not exist in {source}.{listed} Fix the suite or the data."
+    match = _NO_METRIC.search(message)
+    if match:
+        engine = _ENGINES.get(match.group(2), match.group(2))
+        return (
+            f"GX does not implement this expectation for {engine} (no '{match.group(1)}' metric), so it "
+            f"cannot be evaluated on {source}; see the expectation coverage page of the docs."
+        )
     first = message.strip().splitlines()[0] if message.strip() else "unknown error"
     return f"expectation could not be evaluated on {source}: {first[:400]}"
 
@@ -145,7 +180,6 @@ def _convert(
     source: str,
     columns: Sequence[str] | None,
 ) -> CheckResult:
-    result = dict(validation_result.result or {})
     common = {
         "name": name,
         "check_type": spec.type,
@@ -160,6 +194,7 @@ def _convert(
             message=_explain_exception(error, source=source, columns=columns),
             **common,
         )
+    result = dict(validation_result.result or {})
     observed = _observed(result)
     if validation_result.success:
         return CheckResult(
@@ -189,7 +224,9 @@ def run_suite(
     """Validate ``frame`` (in pandas) or ``sql`` (inside the database) against ``suite``.
 
     Each expectation gets one result, in suite order. An expectation GX cannot build (unknown type, bad
-    kwargs) or evaluate (missing column) is ERRORED with a message naming it; the others still run.
+    kwargs) or evaluate (missing column, a type GX does not implement for the engine, GX crashing on
+    it) is ERRORED with its own reason; the others keep their results. A lost database connection is
+    raised (a retry may cure it).
     """
     if (frame is None) == (sql is None):
         raise ValueError("run_suite needs exactly one of frame= or sql=")
@@ -222,37 +259,11 @@ def run_suite(
     if buildable:
         context = _context(gx)
         unique = uuid.uuid4().hex[:12]
-        gx_suite = context.suites.add(  # GX drops invalid entries silently, so only built ones go in
-            gx.ExpectationSuite(
-                name=f"{suite.name}-{unique}",
-                expectations=expectations,
-            )
+        validator = _validator(
+            context, unique, frame=frame, sql=sql, result_format=cast(ResultFormat, result_format)
         )
-        batch_parameters: dict[str, Any] = {}
-        if frame is not None:
-            datasource = context.data_sources.add_pandas(name=f"pandas-{unique}")
-            asset = datasource.add_dataframe_asset(name="frame")
-            batch_definition = asset.add_batch_definition_whole_dataframe("whole")
-            batch_parameters = {"dataframe": frame}
-        else:
-            assert sql is not None
-            datasource = context.data_sources.add_sql(name=f"sql-{unique}", connection_string=sql.url)
-            if sql.table is not None:
-                asset = datasource.add_table_asset(name="table", table_name=sql.table, schema_name=sql.schema)
-            else:
-                asset = datasource.add_query_asset(name="query", query=sql.query)
-            batch_definition = asset.add_batch_definition_whole_table("whole")
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"validation-{unique}", data=batch_definition, suite=gx_suite)
-        )
-        run = definition.run(batch_parameters=batch_parameters, result_format=result_format)
-        if len(gx_suite.expectations) != len(buildable):
-            raise RuntimeError("GX dropped expectations while building the suite; refusing to guess results.")
-        by_id = {expectation.id: pos for pos, expectation in enumerate(gx_suite.expectations)}
-        for validation_result in run.results:
-            position = by_id.get(validation_result.expectation_config.id)
-            if position is None:
-                continue
+        validated = _validate(gx, context, validator, expectations, suite_name=f"{suite.name}-{unique}")
+        for position, validation_result in validated.items():
             index = buildable[position]
             spec, name, severity = planned[index]
             results[index] = _convert(
@@ -269,3 +280,117 @@ def run_suite(
                 message=f"{spec.source}: GX returned no result for this expectation.",
             )
     return [results[i] for i in range(len(planned))]
+
+
+def _validator(
+    context: Any,
+    unique: str,
+    *,
+    frame: pd.DataFrame | None,
+    sql: SqlBatch | None,
+    result_format: ResultFormat,
+) -> Any:
+    """GX's validator of the batch, with the batch already read (so that a bad source raises here)."""
+    from great_expectations.validator.v1_validator import Validator
+
+    batch_parameters: dict[str, Any] = {}
+    if frame is not None:
+        datasource = context.data_sources.add_pandas(name=f"pandas-{unique}")
+        asset = datasource.add_dataframe_asset(name="frame")
+        batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        batch_parameters = {"dataframe": frame}
+    else:
+        assert sql is not None
+        datasource = context.data_sources.add_sql(name=f"sql-{unique}", connection_string=sql.url)
+        if sql.table is not None:
+            asset = datasource.add_table_asset(name="table", table_name=sql.table, schema_name=sql.schema)
+        else:
+            asset = datasource.add_query_asset(name="query", query=sql.query)
+        batch_definition = asset.add_batch_definition_whole_table("whole")
+    validator = Validator(
+        batch_definition=batch_definition, batch_parameters=batch_parameters, result_format=result_format
+    )
+    if validator.active_batch_id is None:  # reads the batch, once, outside any expectation's run
+        raise RuntimeError("GX read no batch from the data; refusing to guess results.")
+    return validator
+
+
+_QUANTILES = "expect_column_quantile_values_to_be_between"
+
+
+def _sharing_a_metric(expectations: Sequence[Any]) -> set[int]:
+    """Positions of the expectations that would read another one's metric if validated in its run.
+
+    GX sets a quantile expectation's ``quantiles`` on its ``column.quantile_values`` metric after the
+    metric's id is computed, so every quantile expectation on a column has the same metric id: in one
+    run, GX computes the first one's quantiles and hands them to all (a wrong pass or failure). All but
+    the first per column are validated alone.
+    """
+    seen: set[str] = set()
+    alone: set[int] = set()
+    for position, expectation in enumerate(expectations):
+        if expectation.expectation_type != _QUANTILES:
+            continue
+        kwargs = expectation.configuration.kwargs
+        domain = repr([kwargs.get(k) for k in ("column", "row_condition", "condition_parser")])
+        if domain in seen:
+            alone.add(position)
+        seen.add(domain)
+    return alone
+
+
+def _validate(
+    gx: Any, context: Any, validator: Any, expectations: Sequence[Any], *, suite_name: str
+) -> dict[int, Any]:
+    """GX's result (or the exception GX raised) for each expectation, by position in ``expectations``.
+
+    The expectations run together in one suite, except those that would share a metric they must not
+    share (:func:`_sharing_a_metric`). When the suite's run raises, or reports an error on more than one
+    expectation (one expectation's failure can take its neighbours down or lend them its message, see
+    the module docstring), each of those expectations is validated again on its own, so that an error
+    is only ever the expectation's own. A lost database connection is raised, never recorded, so that
+    the task's retries apply.
+    """
+    alone = _sharing_a_metric(expectations)
+    together = [p for p in range(len(expectations)) if p not in alone]
+    found: dict[int, Any] = {}
+    again: list[int] = []
+    if together:
+        gx_suite = context.suites.add(  # GX drops invalid entries silently, so only built ones go in
+            gx.ExpectationSuite(name=suite_name, expectations=[expectations[p] for p in together])
+        )
+        if len(gx_suite.expectations) != len(together):
+            raise RuntimeError("GX dropped expectations while building the suite; refusing to guess results.")
+        by_id = {expectation.id: p for p, expectation in zip(together, gx_suite.expectations, strict=True)}
+        try:
+            run = validator.validate_expectation_suite(gx_suite)
+        except Exception as exc:
+            if _lost_connection(exc):
+                raise
+            if len(together) == 1:
+                found[together[0]] = exc
+        else:
+            for validation_result in run.results:
+                position = by_id.get(validation_result.expectation_config.id)
+                if position is not None:
+                    found[position] = validation_result
+        missing = [p for p in together if p not in found]
+        errored = [p for p, result in found.items() if _exception_message(result) is not None]
+        again = missing + errored if len(missing) + len(errored) > 1 else missing
+    for position in sorted(alone.union(again)):
+        try:
+            found[position] = validator.validate_expectation(expectations[position])
+        except Exception as exc:
+            if _lost_connection(exc):
+                raise
+            found[position] = exc
+    return found
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """The database went away (a retry may cure it): not any one expectation's fault."""
+    import sqlalchemy as sa
+
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa.exc.InterfaceError | sa.exc.TimeoutError | ConnectionError | TimeoutError)
