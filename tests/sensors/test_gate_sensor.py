@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -59,15 +60,23 @@ def test_consumer_proceeds_after_an_override(dags, store, alerting, consumer) ->
     assert task_states(consumed) == {"wait_for_gate": "success", "use_validated_data": "success"}
 
 
-def record_gate(store, run_id: str, status: str, *, dag_id: str = "mlops_test_gate") -> None:  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
+def record_gate(  # type: ignore[no-untyped-def]
+    store,
+    run_id: str,
+    status: str,
+    *,
+    dag_id: str = "mlops_test_gate",
+    run_after: datetime | None = None,
+    logical_date: datetime | None = None,
+) -> None:
+    """A gate decision, written the way QualityGateOperator writes it (``record_check_run``)."""
     from airflow_mlops.store import CheckRunRecord
 
     now = datetime.now(UTC)
     record = CheckRunRecord(
         dag_id=dag_id, task_id="gate", run_id=run_id, try_number=1, kind="gate", status=status,
-        owner="ml-platform", run_after=now, started_at=now, finished_at=now,
+        owner="ml-platform", run_after=run_after or now, logical_date=logical_date, started_at=now,
+        finished_at=now, message=f"{status} (written by the test)",
     )  # fmt: skip
     store.record_check_run(record, [])
 
@@ -105,9 +114,22 @@ def test_without_run_id_the_latest_producer_run_before_mine_decides(dags, alerti
 
 
 # -- the trigger ------------------------------------------------------------------------------------
-def test_trigger_serialize_round_trips() -> None:
-    from datetime import UTC, datetime
+def rebuilt(trigger: QualityGateTrigger, through: str = "kwargs") -> QualityGateTrigger:
+    """The trigger as Airflow rebuilds it in the triggerer and in ``dag.test()``: ``cls(**kwargs)`` from
+    ``serialize()`` (no ``deserialize()`` is ever called), the kwargs as they are or through Airflow's serde
+    (what the trigger table and the task's DeferTask message carry)."""
+    import importlib
 
+    from airflow.sdk.serde import deserialize, serialize
+
+    classpath, kwargs = trigger.serialize()
+    if through == "serde":
+        kwargs = deserialize(serialize(kwargs))
+    module, _, name = classpath.rpartition(".")
+    return getattr(importlib.import_module(module), name)(**kwargs)
+
+
+def test_trigger_serialize_round_trips() -> None:
     trigger = QualityGateTrigger(
         external_dag_id="d",
         gate_task_id="gate",
@@ -118,9 +140,58 @@ def test_trigger_serialize_round_trips() -> None:
     )
     path, kwargs = trigger.serialize()
     assert path == "airflow_mlops.triggers.gate.QualityGateTrigger"
-    again = QualityGateTrigger.deserialize(kwargs)
-    assert again.serialize() == (path, kwargs)
-    assert again.logical_date == datetime(2026, 11, 27, 6, tzinfo=UTC) and again.at_or_before is None
+    six = datetime(2026, 11, 27, 6, tzinfo=UTC)
+    assert kwargs["logical_date"] == six  # a datetime, which Airflow's serde carries as one
+    for through in ("kwargs", "serde"):
+        again = rebuilt(trigger, through)
+        assert again.serialize() == (path, kwargs)
+        assert again.logical_date == six and again.at_or_before is None
+    # an ISO string (a trigger row of an older version), another time zone or a naive datetime: UTC
+    for moment in ("2026-11-27T08:00:00+02:00", "2026-11-27T06:00:00Z", datetime(2026, 11, 27, 6)):
+        again = QualityGateTrigger(external_dag_id="d", gate_task_id="gate", at_or_before=moment)
+        assert again.at_or_before == six and again.at_or_before.tzinfo is UTC
+
+
+SIX = datetime(2026, 3, 2, 6, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A fresh, configured results store per test: a SQLite file, or a fresh PostgreSQL database."""
+    from airflow_mlops.config import get_store
+
+    url = (
+        f"sqlite:///{tmp_path / 'gate-store.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", url)
+    store = get_store(url)
+    yield store
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize("through", ["kwargs", "serde"])
+def test_a_rebuilt_trigger_waits_for_the_decision_of_the_right_run(any_store, through) -> None:
+    """A FAILED gate of the producer's 07:00 run is not the decision for a consumer run at 06:00 (nor at
+    08:00+02:00, the same moment); the PASSED gate of the 05:00 run is, by run time and by logical date."""
+    later, earlier = SIX + timedelta(hours=1), SIX - timedelta(hours=1)
+    record_gate(any_store, "run_0700", "FAILED", dag_id="d", run_after=later, logical_date=later)
+
+    def trigger(**match):  # type: ignore[no-untyped-def]
+        made = QualityGateTrigger(external_dag_id="d", gate_task_id="gate", poll_interval=0.05, **match)
+        return rebuilt(made, through)
+
+    at_six = [trigger(at_or_before=SIX), trigger(at_or_before=SIX.astimezone(timezone(timedelta(hours=2))))]
+    for waiting in at_six:
+        assert waiting._lookup().run_id is None  # no decision yet for a 06:00 run: keep waiting
+    by_date = trigger(logical_date=earlier)
+    assert by_date._lookup().run_id is None
+
+    record_gate(any_store, "run_0500", "PASSED", dag_id="d", run_after=earlier, logical_date=earlier)
+    for waiting in [*at_six, by_date]:
+        [event] = asyncio.run(asyncio.wait_for(_events(waiting), timeout=10))
+        assert (event["status"], event["run_id"]) == ("pass", "run_0500")
 
 
 async def _events(trigger: QualityGateTrigger) -> list[dict]:  # type: ignore[type-arg]
