@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -12,6 +13,7 @@ from airflow_mlops.triggers.gate import QualityGateTrigger
 from tests.helpers import run_dag, task_states
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
+SIX = datetime(2026, 3, 2, 6, tzinfo=UTC)  # a consumer run's run time; its producer's runs at 05:00 and 07:00
 
 
 @pytest.fixture(scope="module")
@@ -81,27 +83,81 @@ def record_gate(  # type: ignore[no-untyped-def]
     store.record_check_run(record, [])
 
 
+def decide_once_the_trigger_waits(monkeypatch, decide):  # type: ignore[no-untyped-def]
+    """Call ``decide()`` (write the producer's decision) in a thread as soon as the trigger has looked once
+    and found nothing: the consumer is deferred by then. Returns the thread and the "it looked" event."""
+    import threading
+
+    looked = threading.Event()
+    lookup = QualityGateTrigger._lookup
+
+    def observed(self):  # type: ignore[no-untyped-def]
+        found = lookup(self)
+        looked.set()
+        return found
+
+    monkeypatch.setattr(QualityGateTrigger, "_lookup", observed)  # dag.test() runs the trigger in-process
+
+    def writer() -> None:
+        if looked.wait(timeout=120):
+            decide()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    return thread, looked
+
+
 @pytest.mark.parametrize(("decision", "sensor_state"), [("PASSED", "success"), ("FAILED", "failed")])
 def test_deferred_sensor_waits_in_the_trigger_until_the_gate_decides(
-    dags, store, decision, sensor_state, capfd
+    dags, store, monkeypatch, decision, sensor_state, capfd
 ) -> None:
     """The producer decides only after the consumer deferred: the trigger, not the first look, sees it."""
-    import threading
+    _, handoff = dags
+    writer, looked = decide_once_the_trigger_waits(
+        monkeypatch, lambda: record_gate(store, "producer-late", decision)
+    )
+    consumed = run_dag(handoff.consumer_deferred, producer_run_id="producer-late")
+    writer.join(timeout=30)
+    assert looked.is_set() and task_states(consumed)["wait_for_gate"] == sensor_state
+    captured = capfd.readouterr()
+    assert "DEFERRED" in captured.out + captured.err  # it really waited in the trigger
+
+
+_runs = itertools.count()
+
+
+@pytest.mark.parametrize(("decision", "sensor_state"), [("PASSED", "success"), ("FAILED", "failed")])
+def test_a_consumer_matched_by_run_time_defers_then_follows_the_late_decision(
+    dags, any_store, monkeypatch, decision, sensor_state, capfd
+) -> None:
+    """The consumer's 06:00 run defers before the producer's 05:00 run has decided, while its 07:00 run has
+    decided the opposite already. The trigger, rebuilt by dag.test() from serialize(), waits for the 05:00
+    decision and follows it: success on PASSED, a failure at once (not at the timeout) on FAILED."""
     import time
 
     _, handoff = dags
-
-    def decide_later() -> None:
-        time.sleep(4)
-        record_gate(store, "producer-late", decision)
-
-    writer = threading.Thread(target=decide_later, daemon=True)
-    writer.start()
-    consumed = run_dag(handoff.consumer_deferred, producer_run_id="producer-late")
+    producer = "mlops_test_late_producer"
+    opposite = "FAILED" if decision == "PASSED" else "PASSED"
+    moment = SIX + timedelta(minutes=next(_runs))  # dag.test() names the run after its run_after
+    record_gate(any_store, "producer_0700", opposite, dag_id=producer, run_after=moment + timedelta(hours=1))
+    writer, looked = decide_once_the_trigger_waits(
+        monkeypatch,
+        lambda: record_gate(
+            any_store, "producer_0500", decision, dag_id=producer, run_after=moment - timedelta(hours=1)
+        ),
+    )
+    started = time.monotonic()
+    consumed = handoff.consumer_by_time.test(run_after=moment, run_conf={"producer": producer})
+    took = time.monotonic() - started
     writer.join(timeout=30)
-    assert task_states(consumed)["wait_for_gate"] == sensor_state
+    assert looked.is_set()  # it waited in the trigger
+    assert task_states(consumed) == {
+        "wait_for_gate": sensor_state,
+        "use_validated_data": "success" if decision == "PASSED" else "upstream_failed",
+    }
     captured = capfd.readouterr()
-    assert "DEFERRED" in captured.out + captured.err  # it really waited in the trigger
+    assert f"gate {producer}.gate (run producer_0500)" in captured.out + captured.err
+    assert took < 60 and "AirflowSensorTimeout" not in captured.out + captured.err  # timeout=600
 
 
 def test_without_run_id_the_latest_producer_run_before_mine_decides(dags, alerting) -> None:
@@ -150,9 +206,6 @@ def test_trigger_serialize_round_trips() -> None:
     for moment in ("2026-11-27T08:00:00+02:00", "2026-11-27T06:00:00Z", datetime(2026, 11, 27, 6)):
         again = QualityGateTrigger(external_dag_id="d", gate_task_id="gate", at_or_before=moment)
         assert again.at_or_before == six and again.at_or_before.tzinfo is UTC
-
-
-SIX = datetime(2026, 3, 2, 6, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
