@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from airflow_mlops.triggers.gate import QualityGateTrigger
-from tests.helpers import run_dag, task_states
+from tests.helpers import record_gate, run_dag, task_states
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
 SIX = datetime(2026, 3, 2, 6, tzinfo=UTC)  # a consumer run's run time; its producer's runs at 05:00 and 07:00
@@ -60,27 +60,6 @@ def test_consumer_proceeds_after_an_override(dags, store, alerting, consumer) ->
     )
     consumed = run_dag(getattr(handoff, consumer), producer_run_id=produced.run_id)
     assert task_states(consumed) == {"wait_for_gate": "success", "use_validated_data": "success"}
-
-
-def record_gate(  # type: ignore[no-untyped-def]
-    store,
-    run_id: str,
-    status: str,
-    *,
-    dag_id: str = "mlops_test_gate",
-    run_after: datetime | None = None,
-    logical_date: datetime | None = None,
-) -> None:
-    """A gate decision, written the way QualityGateOperator writes it (``record_check_run``)."""
-    from airflow_mlops.store import CheckRunRecord
-
-    now = datetime.now(UTC)
-    record = CheckRunRecord(
-        dag_id=dag_id, task_id="gate", run_id=run_id, try_number=1, kind="gate", status=status,
-        owner="ml-platform", run_after=run_after or now, logical_date=logical_date, started_at=now,
-        finished_at=now, message=f"{status} (written by the test)",
-    )  # fmt: skip
-    store.record_check_run(record, [])
 
 
 def decide_once_the_trigger_waits(monkeypatch, decide):  # type: ignore[no-untyped-def]
