@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,27 @@ def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
             XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, key=key)
         ).first()
         return None if row is None else XComModel.deserialize_value(row)
+
+
+def record_gate(
+    store: Any,
+    run_id: str,
+    status: str,
+    *,
+    dag_id: str = "mlops_test_gate",
+    run_after: datetime | None = None,
+    logical_date: datetime | None = None,
+) -> None:
+    """A producer's gate decision, written as QualityGateOperator writes it (``record_check_run``)."""
+    from airflow_mlops.store import CheckRunRecord
+
+    now = datetime.now(UTC)
+    record = CheckRunRecord(
+        dag_id=dag_id, task_id="gate", run_id=run_id, try_number=1, kind="gate", status=status,
+        owner="ml-platform", run_after=run_after or now, logical_date=logical_date, started_at=now,
+        finished_at=now, message=f"{status} (written by the test)",
+    )  # fmt: skip
+    store.record_check_run(record, [])
 
 
 def load_wine() -> Any:

@@ -44,6 +44,12 @@ def _sensor(**kwargs: Any) -> Any:
     return QualityGateSensor(task_id="s", **{"external_dag_id": "d", "gate_task_id": "gate", **kwargs})
 
 
+def _trigger(**kwargs: Any) -> Any:
+    from airflow_mlops.triggers import QualityGateTrigger
+
+    return QualityGateTrigger(external_dag_id="d", gate_task_id="gate", **kwargs)
+
+
 def _sql(**kwargs: Any) -> Any:
     from airflow_mlops.operators import SqlSource
 
@@ -125,6 +131,7 @@ MATRIX: list[tuple[str, str, Callable[[Path], Any], str, str]] = [
     ("sensor-empty-dag", "external_dag_id=''", lambda t: _sensor(external_dag_id=""), "TypeError", "external_dag_id= must be a non-empty string"),
     ("sensor-run-and-date", "run_id= and logical_date=", lambda t: _sensor(run_id="r", logical_date="2026-01-01"), "TypeError", "give run_id= or logical_date=, not both"),
     ("sensor-store-errors", "max_store_errors=0", lambda t: _sensor(max_store_errors=0), "TypeError", "max_store_errors= must be an integer >= 1"),
+    ("trigger-bad-moment", "QualityGateTrigger(at_or_before='yesterday')", lambda t: _trigger(at_or_before="yesterday"), "InputError", "at_or_before='yesterday' is not a date-time"),
     ("sql-empty-conn", "SqlSource(conn_id='')", lambda t: _sql(conn_id=""), "TypeError", "must be a non-empty connection id"),
     ("sql-table-and-query", "table= and query=", lambda t: _sql(query="select 1"), "TypeError", "exactly one of table= or query="),
     ("sql-parallel", "SqlSource(parallel=0)", lambda t: _sql(parallel=0), "TypeError", r"parallel=\.\.\.\) must be an integer from 1 to 16"),

@@ -4,9 +4,37 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["GateLookup", "Verdict", "VerdictKind", "gate_verdict"]
+from airflow_mlops.exceptions import InputError
+
+__all__ = ["GateLookup", "Verdict", "VerdictKind", "gate_verdict", "utc_moment"]
+
+
+def utc_moment(value: datetime | str | None, *, name: str) -> datetime | None:
+    """``value`` as an aware UTC ``datetime``: a datetime (a naive one is read as UTC) or an ISO 8601 string
+    (what an older trigger row may hold). ``None`` stays ``None``; anything else is an ``InputError``
+    naming ``name``."""
+    if value is None:
+        return None
+    moment: Any = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime):
+        raise InputError(
+            f"{name}={value!r} is not a date-time; give a datetime or an ISO 8601 string such as "
+            "'2026-03-02T06:00:00+00:00'."
+        )
+    moment = moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    # a plain datetime (not a pendulum or other subclass), so it serializes and compares the same everywhere
+    return datetime(
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.microsecond,
+        tzinfo=UTC,
+    )  # fmt: skip
 
 
 class VerdictKind(enum.StrEnum):

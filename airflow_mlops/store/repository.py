@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from airflow_mlops.core.baseline import BASELINE_ELIGIBLE_STATUSES, GATE_PASSING_STATUSES, check_label
-from airflow_mlops.core.handoff import GateLookup
+from airflow_mlops.core.handoff import GateLookup, utc_moment
 from airflow_mlops.core.results import CheckResult, json_safe
 from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
@@ -215,8 +215,9 @@ class ResultsStore:
             else None
         )
         values = {
-            "logical_date": record.logical_date,
-            "run_after": record.run_after,
+            # in UTC, the moments gate_lookup() matches on (SQLite keeps a datetime's wall clock, not its zone)
+            "logical_date": utc_moment(record.logical_date, name="logical_date"),
+            "run_after": utc_moment(record.run_after, name="run_after"),
             "kind": record.kind,
             "status": record.status,
             "owner": record.owner,
@@ -812,11 +813,20 @@ class ResultsStore:
         dag_id: str,
         task_id: str,
         run_id: str | None = None,
-        logical_date: datetime | None = None,
-        at_or_before: datetime | None = None,
+        logical_date: datetime | str | None = None,
+        at_or_before: datetime | str | None = None,
     ) -> GateLookup:
         """The latest try of a gate for one DAG run: by ``run_id``, by ``logical_date``, or else the latest
-        run whose ``run_after`` is at or before ``at_or_before`` (runs ordered by run time, not ``ds``)."""
+        run whose ``run_after`` is at or before ``at_or_before`` (runs ordered by run time, not ``ds``).
+
+        Both moments are compared as UTC datetimes (an ISO 8601 string is parsed, a naive datetime is UTC),
+        as record_check_run() writes them: on SQLite they are text, so a string or another time zone would
+        compare as text — a FAILED gate at 07:00 would match 06:00 the same day."""
+        try:
+            logical_date = utc_moment(logical_date, name="logical_date")
+            at_or_before = utc_moment(at_or_before, name="at_or_before")
+        except InputError as exc:
+            raise InputError(f"gate lookup of {dag_id}.{task_id}: {exc}") from None
 
         def work(session: Session) -> GateLookup:
             query = sa.select(CheckRunRow).where(CheckRunRow.dag_id == dag_id, CheckRunRow.task_id == task_id)

@@ -9,15 +9,10 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_mlops.core.handoff import utc_moment
+from airflow_mlops.exceptions import InputError
+
 __all__ = ["QualityGateTrigger"]
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 class QualityGateTrigger(BaseTrigger):
@@ -27,6 +22,13 @@ class QualityGateTrigger(BaseTrigger):
     blocks on the database. Up to ``max_store_errors`` consecutive failures to reach the store are retried;
     then the trigger fires an ``error`` event that the sensor turns into a clear, retryable failure.
 
+    Airflow rebuilds the trigger in the triggerer (and in ``dag.test()``) as ``cls(**kwargs)`` from
+    :meth:`serialize`, its kwargs through Airflow's own serializer, which keeps datetimes datetimes; so
+    ``logical_date`` and ``at_or_before`` are datetimes there, normalised to UTC here, and an ISO 8601 string
+    (a trigger row written by an older version) is parsed here too. The store compares datetimes only.
+
+    :param logical_date: match the producer run with this logical date.
+    :param at_or_before: else, match the latest producer run whose ``run_after`` is at or before this.
     :param poll_interval: seconds between two reads of the store.
     """
 
@@ -36,18 +38,21 @@ class QualityGateTrigger(BaseTrigger):
         external_dag_id: str,
         gate_task_id: str,
         run_id: str | None = None,
-        logical_date: datetime | None = None,
-        at_or_before: datetime | None = None,
+        logical_date: datetime | str | None = None,
+        at_or_before: datetime | str | None = None,
         allow_warn: bool = True,
         poll_interval: float = 60.0,
         max_store_errors: int = 5,
     ) -> None:
         super().__init__()
+        try:
+            self.logical_date = utc_moment(logical_date, name="logical_date")
+            self.at_or_before = utc_moment(at_or_before, name="at_or_before")
+        except InputError as exc:
+            raise InputError(f"QualityGateTrigger({external_dag_id}.{gate_task_id}): {exc}") from None
         self.external_dag_id = external_dag_id
         self.gate_task_id = gate_task_id
         self.run_id = run_id
-        self.logical_date = logical_date
-        self.at_or_before = at_or_before
         self.allow_warn = allow_warn
         self.poll_interval = poll_interval
         self.max_store_errors = max_store_errors
@@ -59,21 +64,13 @@ class QualityGateTrigger(BaseTrigger):
                 "external_dag_id": self.external_dag_id,
                 "gate_task_id": self.gate_task_id,
                 "run_id": self.run_id,
-                "logical_date": _iso(self.logical_date),
-                "at_or_before": _iso(self.at_or_before),
+                "logical_date": self.logical_date,
+                "at_or_before": self.at_or_before,
                 "allow_warn": self.allow_warn,
                 "poll_interval": self.poll_interval,
                 "max_store_errors": self.max_store_errors,
             },
         )
-
-    @classmethod
-    def deserialize(cls, kwargs: dict[str, Any]) -> QualityGateTrigger:
-        values = dict(kwargs)
-        for key in ("logical_date", "at_or_before"):
-            if isinstance(values.get(key), str):
-                values[key] = _parse(values[key])
-        return cls(**values)
 
     def _lookup(self) -> Any:
         from airflow_mlops.config import get_store

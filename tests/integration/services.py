@@ -141,6 +141,38 @@ class Airflow:
         logs = "".join(self.log(name, 1500) for name in self.processes)
         pytest.fail(f"{dag_id} {run_id} did not finish within {timeout:.0f} s (state {state}): {logs}")
 
+    def run_after(self, dag_id: str, run_id: str) -> Any:
+        """The run's ``run_after`` (an aware datetime), as the scheduler and the tasks see it."""
+        with self.meta.connect() as conn:
+            return conn.execute(
+                sa.text("SELECT run_after FROM dag_run WHERE dag_id = :d AND run_id = :r"),
+                {"d": dag_id, "r": run_id},
+            ).scalar_one()
+
+    def wait_for_task_state(
+        self, dag_id: str, run_id: str, task_id: str, state: str, timeout: float = 180
+    ) -> None:
+        """Wait until the task instance is in ``state`` (e.g. ``deferred``); fail if it ends in another."""
+        deadline = time.monotonic() + timeout
+        now = None
+        while time.monotonic() < deadline:
+            with self.meta.connect() as conn:
+                now = conn.execute(
+                    sa.text(
+                        "SELECT state FROM task_instance WHERE dag_id = :d AND run_id = :r AND task_id = :t"
+                    ),
+                    {"d": dag_id, "r": run_id, "t": task_id},
+                ).scalar()
+            if now == state:
+                return
+            if now in ("success", "failed", "upstream_failed", "skipped"):
+                break
+            time.sleep(0.5)
+        logs = "".join(self.log(name, 1500) for name in self.processes)
+        pytest.fail(
+            f"{dag_id} {run_id} {task_id} is {now}, not {state}, after {timeout:.0f} s at most: {logs}"
+        )
+
     def trigger_and_wait(self, dag_id: str, conf: dict[str, Any], run_id: str) -> str:
         self.trigger(dag_id, conf, run_id)
         return self.wait_for_run(dag_id, run_id)

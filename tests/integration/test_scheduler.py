@@ -6,7 +6,9 @@ a store in one SQLite file (WAL, busy timeout, retries on lock).
 
 Checked for each: the gate decisions, check statuses and incidents of a four-day sequence equal those of
 the same sequence run with ``dag.test``; 50 mapped validation tasks in one run write 50 rows, none twice,
-no "database is locked" anywhere, and the gate sees all 50; with Celery, both workers took tasks.
+no "database is locked" anywhere, and the gate sees all 50; with Celery, both workers took tasks; a
+deferrable QualityGateSensor that defers before its producer's gate decides is woken by the real
+triggerer with the decision of the right producer run (PASSED: success, FAILED: a failure at once).
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import record_gate
 from tests.integration.services import REPO, Airflow, decisions, running_airflow
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -109,3 +115,50 @@ def test_fifty_mapped_checks_write_once_each_and_the_gate_sees_them_all(airflow:
         per_worker = airflow.celery_tasks_per_worker()
         # both workers took a share of the 4 + 51 tasks of this module's runs
         assert len(per_worker) == 2 and all(n > 0 for n in per_worker.values()), per_worker
+
+
+def test_a_deferred_consumer_is_woken_by_the_triggerer_with_the_right_decision(airflow: Airflow) -> None:
+    """Two consumer runs matched by run time start before their producer's gate has decided and defer; a
+    later producer run decided the opposite already (it must not count). Then each gate decides, one PASSED
+    and one FAILED: the real triggerer, which rebuilt the trigger from its row, wakes each consumer with the
+    decision of the producer run before it: success, and a failure at once (the sensor's timeout is 600 s)."""
+    from airflow_mlops.store import ResultsStore
+
+    consumer = "mlops_test_consumer_by_time"
+    # decision -> (consumer run id, producer DAG id): one producer per case, so neither sees the other
+    cases = {"PASSED": ("it_late_pass", "it_producer_pass"), "FAILED": ("it_late_fail", "it_producer_fail")}
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda case: airflow.trigger(consumer, {"producer": case[1]}, case[0]), cases.values()))
+    store = ResultsStore(airflow.store_url)
+    try:
+        run_after = {run_id: airflow.run_after(consumer, run_id) for run_id, _ in cases.values()}
+        for decision, (run_id, producer) in cases.items():
+            opposite = "FAILED" if decision == "PASSED" else "PASSED"
+            later = run_after[run_id] + timedelta(seconds=1)
+            record_gate(store, "later", opposite, dag_id=producer, run_after=later)
+        for run_id, _ in cases.values():
+            airflow.wait_for_task_state(consumer, run_id, "wait_for_gate", "deferred")
+        for decision, (run_id, producer) in cases.items():
+            before = run_after[run_id] - timedelta(seconds=1)
+            record_gate(store, "before", decision, dag_id=producer, run_after=before)
+        decided = time.monotonic()
+        states = {d: airflow.wait_for_run(consumer, run_id, timeout=180) for d, (run_id, _) in cases.items()}
+        took = time.monotonic() - decided
+    finally:
+        store.engine.dispose()
+    assert states == {"PASSED": "success", "FAILED": "failed"}, airflow.log("triggerer", 4000)
+    assert airflow.task_states(consumer, "it_late_pass") == {
+        "use_validated_data": ["success"],
+        "wait_for_gate": ["success"],
+    }
+    assert airflow.task_states(consumer, "it_late_fail") == {
+        "use_validated_data": ["upstream_failed"],
+        "wait_for_gate": ["failed"],
+    }
+    assert took < 120
+    failed_log = "".join(
+        path.read_text(errors="replace")
+        for path in (airflow.home / "logs").rglob("*.log")
+        if "it_late_fail" in str(path)
+    )
+    assert "gate it_producer_fail.gate (run before) FAILED (owner ml-platform)" in failed_log

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from airflow_mlops.triggers.gate import QualityGateTrigger
-from tests.helpers import run_dag, task_states
+from tests.helpers import record_gate, run_dag, task_states
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
+SIX = datetime(2026, 3, 2, 6, tzinfo=UTC)  # a consumer run's run time; its producer's runs at 05:00 and 07:00
 
 
 @pytest.fixture(scope="module")
@@ -59,40 +62,81 @@ def test_consumer_proceeds_after_an_override(dags, store, alerting, consumer) ->
     assert task_states(consumed) == {"wait_for_gate": "success", "use_validated_data": "success"}
 
 
-def record_gate(store, run_id: str, status: str, *, dag_id: str = "mlops_test_gate") -> None:  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
+def decide_once_the_trigger_waits(monkeypatch, decide):  # type: ignore[no-untyped-def]
+    """Call ``decide()`` (write the producer's decision) in a thread as soon as the trigger has looked once
+    and found nothing: the consumer is deferred by then. Returns the thread and the "it looked" event."""
+    import threading
 
-    from airflow_mlops.store import CheckRunRecord
+    looked = threading.Event()
+    lookup = QualityGateTrigger._lookup
 
-    now = datetime.now(UTC)
-    record = CheckRunRecord(
-        dag_id=dag_id, task_id="gate", run_id=run_id, try_number=1, kind="gate", status=status,
-        owner="ml-platform", run_after=now, started_at=now, finished_at=now,
-    )  # fmt: skip
-    store.record_check_run(record, [])
+    def observed(self):  # type: ignore[no-untyped-def]
+        found = lookup(self)
+        looked.set()
+        return found
+
+    monkeypatch.setattr(QualityGateTrigger, "_lookup", observed)  # dag.test() runs the trigger in-process
+
+    def writer() -> None:
+        if looked.wait(timeout=120):
+            decide()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    return thread, looked
 
 
 @pytest.mark.parametrize(("decision", "sensor_state"), [("PASSED", "success"), ("FAILED", "failed")])
 def test_deferred_sensor_waits_in_the_trigger_until_the_gate_decides(
-    dags, store, decision, sensor_state, capfd
+    dags, store, monkeypatch, decision, sensor_state, capfd
 ) -> None:
     """The producer decides only after the consumer deferred: the trigger, not the first look, sees it."""
-    import threading
+    _, handoff = dags
+    writer, looked = decide_once_the_trigger_waits(
+        monkeypatch, lambda: record_gate(store, "producer-late", decision)
+    )
+    consumed = run_dag(handoff.consumer_deferred, producer_run_id="producer-late")
+    writer.join(timeout=30)
+    assert looked.is_set() and task_states(consumed)["wait_for_gate"] == sensor_state
+    captured = capfd.readouterr()
+    assert "DEFERRED" in captured.out + captured.err  # it really waited in the trigger
+
+
+_runs = itertools.count()
+
+
+@pytest.mark.parametrize(("decision", "sensor_state"), [("PASSED", "success"), ("FAILED", "failed")])
+def test_a_consumer_matched_by_run_time_defers_then_follows_the_late_decision(
+    dags, any_store, monkeypatch, decision, sensor_state, capfd
+) -> None:
+    """The consumer's 06:00 run defers before the producer's 05:00 run has decided, while its 07:00 run has
+    decided the opposite already. The trigger, rebuilt by dag.test() from serialize(), waits for the 05:00
+    decision and follows it: success on PASSED, a failure at once (not at the timeout) on FAILED."""
     import time
 
     _, handoff = dags
-
-    def decide_later() -> None:
-        time.sleep(4)
-        record_gate(store, "producer-late", decision)
-
-    writer = threading.Thread(target=decide_later, daemon=True)
-    writer.start()
-    consumed = run_dag(handoff.consumer_deferred, producer_run_id="producer-late")
+    producer = "mlops_test_late_producer"
+    opposite = "FAILED" if decision == "PASSED" else "PASSED"
+    moment = SIX + timedelta(minutes=next(_runs))  # dag.test() names the run after its run_after
+    record_gate(any_store, "producer_0700", opposite, dag_id=producer, run_after=moment + timedelta(hours=1))
+    writer, looked = decide_once_the_trigger_waits(
+        monkeypatch,
+        lambda: record_gate(
+            any_store, "producer_0500", decision, dag_id=producer, run_after=moment - timedelta(hours=1)
+        ),
+    )
+    started = time.monotonic()
+    consumed = handoff.consumer_by_time.test(run_after=moment, run_conf={"producer": producer})
+    took = time.monotonic() - started
     writer.join(timeout=30)
-    assert task_states(consumed)["wait_for_gate"] == sensor_state
+    assert looked.is_set()  # it waited in the trigger
+    assert task_states(consumed) == {
+        "wait_for_gate": sensor_state,
+        "use_validated_data": "success" if decision == "PASSED" else "upstream_failed",
+    }
     captured = capfd.readouterr()
-    assert "DEFERRED" in captured.out + captured.err  # it really waited in the trigger
+    assert f"gate {producer}.gate (run producer_0500)" in captured.out + captured.err
+    assert took < 60 and "AirflowSensorTimeout" not in captured.out + captured.err  # timeout=600
 
 
 def test_without_run_id_the_latest_producer_run_before_mine_decides(dags, alerting) -> None:
@@ -105,9 +149,22 @@ def test_without_run_id_the_latest_producer_run_before_mine_decides(dags, alerti
 
 
 # -- the trigger ------------------------------------------------------------------------------------
-def test_trigger_serialize_round_trips() -> None:
-    from datetime import UTC, datetime
+def rebuilt(trigger: QualityGateTrigger, through: str = "kwargs") -> QualityGateTrigger:
+    """The trigger as Airflow rebuilds it in the triggerer and in ``dag.test()``: ``cls(**kwargs)`` from
+    ``serialize()`` (no ``deserialize()`` is ever called), the kwargs as they are or through Airflow's serde
+    (what the trigger table and the task's DeferTask message carry)."""
+    import importlib
 
+    from airflow.sdk.serde import deserialize, serialize
+
+    classpath, kwargs = trigger.serialize()
+    if through == "serde":
+        kwargs = deserialize(serialize(kwargs))
+    module, _, name = classpath.rpartition(".")
+    return getattr(importlib.import_module(module), name)(**kwargs)
+
+
+def test_trigger_serialize_round_trips() -> None:
     trigger = QualityGateTrigger(
         external_dag_id="d",
         gate_task_id="gate",
@@ -118,9 +175,55 @@ def test_trigger_serialize_round_trips() -> None:
     )
     path, kwargs = trigger.serialize()
     assert path == "airflow_mlops.triggers.gate.QualityGateTrigger"
-    again = QualityGateTrigger.deserialize(kwargs)
-    assert again.serialize() == (path, kwargs)
-    assert again.logical_date == datetime(2026, 11, 27, 6, tzinfo=UTC) and again.at_or_before is None
+    six = datetime(2026, 11, 27, 6, tzinfo=UTC)
+    assert kwargs["logical_date"] == six  # a datetime, which Airflow's serde carries as one
+    for through in ("kwargs", "serde"):
+        again = rebuilt(trigger, through)
+        assert again.serialize() == (path, kwargs)
+        assert again.logical_date == six and again.at_or_before is None
+    # an ISO string (a trigger row of an older version), another time zone or a naive datetime: UTC
+    for moment in ("2026-11-27T08:00:00+02:00", "2026-11-27T06:00:00Z", datetime(2026, 11, 27, 6)):
+        again = QualityGateTrigger(external_dag_id="d", gate_task_id="gate", at_or_before=moment)
+        assert again.at_or_before == six and again.at_or_before.tzinfo is UTC
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A fresh, configured results store per test: a SQLite file, or a fresh PostgreSQL database."""
+    from airflow_mlops.config import get_store
+
+    url = (
+        f"sqlite:///{tmp_path / 'gate-store.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", url)
+    store = get_store(url)
+    yield store
+    store.engine.dispose()
+
+
+@pytest.mark.parametrize("through", ["kwargs", "serde"])
+def test_a_rebuilt_trigger_waits_for_the_decision_of_the_right_run(any_store, through) -> None:
+    """A FAILED gate of the producer's 07:00 run is not the decision for a consumer run at 06:00 (nor at
+    08:00+02:00, the same moment); the PASSED gate of the 05:00 run is, by run time and by logical date."""
+    later, earlier = SIX + timedelta(hours=1), SIX - timedelta(hours=1)
+    record_gate(any_store, "run_0700", "FAILED", dag_id="d", run_after=later, logical_date=later)
+
+    def trigger(**match):  # type: ignore[no-untyped-def]
+        made = QualityGateTrigger(external_dag_id="d", gate_task_id="gate", poll_interval=0.05, **match)
+        return rebuilt(made, through)
+
+    at_six = [trigger(at_or_before=SIX), trigger(at_or_before=SIX.astimezone(timezone(timedelta(hours=2))))]
+    for waiting in at_six:
+        assert waiting._lookup().run_id is None  # no decision yet for a 06:00 run: keep waiting
+    by_date = trigger(logical_date=earlier)
+    assert by_date._lookup().run_id is None
+
+    record_gate(any_store, "run_0500", "PASSED", dag_id="d", run_after=earlier, logical_date=earlier)
+    for waiting in [*at_six, by_date]:
+        [event] = asyncio.run(asyncio.wait_for(_events(waiting), timeout=10))
+        assert (event["status"], event["run_id"]) == ("pass", "run_0500")
 
 
 async def _events(trigger: QualityGateTrigger) -> list[dict]:  # type: ignore[type-arg]
