@@ -11,6 +11,7 @@ from airflow_mlops.exceptions import InputError
 
 __all__ = [
     "BASELINE_ELIGIBLE_STATUSES",
+    "ELIGIBILITY_CHOICES",
     "GATE_PASSING_STATUSES",
     "BaselinePolicy",
     "MissingBaselineOutcome",
@@ -25,6 +26,23 @@ BASELINE_ELIGIBLE_STATUSES: tuple[str, ...] = (
 )
 #: Gate decisions that make a run's profiles eligible as a baseline. A failed gate never does.
 GATE_PASSING_STATUSES: tuple[str, ...] = ("PASSED", "WARNED", "OVERRIDDEN")
+#: ``baseline_eligible=``: ``"passed"`` (default) leaves WARNED runs out, ``"warned"`` lets them in.
+ELIGIBILITY_CHOICES: tuple[str, ...] = ("passed", "warned")
+
+
+def eligible_statuses(eligible: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(run statuses, gate statuses)`` whose runs may become a baseline under ``baseline_eligible=``:
+    with ``"passed"`` a run that only WARNED (its checks, or its gate) never does; with ``"warned"`` it does."""
+    if eligible not in ELIGIBILITY_CHOICES:
+        raise InputError(f"baseline_eligible={eligible!r} must be one of {', '.join(ELIGIBILITY_CHOICES)}.")
+    if eligible == "warned":
+        return BASELINE_ELIGIBLE_STATUSES, GATE_PASSING_STATUSES
+    warned = Status.WARNED.value
+    return (
+        tuple(s for s in BASELINE_ELIGIBLE_STATUSES if s != warned),
+        tuple(s for s in GATE_PASSING_STATUSES if s != warned),
+    )
+
 
 MissingBaselineOutcome = Literal["pass", "warn", "fail"]
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")  # \Z, not $: "$" also matches before a trailing newline

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from airflow_mlops.core.baseline import BASELINE_ELIGIBLE_STATUSES, GATE_PASSING_STATUSES, check_label
+from airflow_mlops.core.baseline import check_label, eligible_statuses
 from airflow_mlops.core.handoff import GateLookup, utc_moment
 from airflow_mlops.core.results import CheckResult, json_safe
 from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
@@ -584,28 +584,29 @@ class ResultsStore:
         limit: int = 1,
         before: datetime | None = None,
         exclude_run_id: str | None = None,
+        eligible: str = "warned",
     ) -> list[ProfileRow]:
         """Profiles that may serve as a baseline, newest run first.
 
         Once any gate has decided on a run of this key, only runs whose gate passed (or was overridden)
-        qualify; before that, runs whose own checks passed. A failed run never qualifies.
+        qualify; before that, runs whose own checks passed. A failed run never qualifies. With
+        ``eligible="passed"`` a run that only WARNED does not qualify either (see ``eligible_statuses``).
         """
+        run_statuses, gate_statuses = eligible_statuses(eligible)
 
         def work(session: Session) -> list[ProfileRow]:
             scope = (ProfileRow.baseline_key == key, ProfileRow.kind == kind)
             gated = session.scalar(
                 sa.select(sa.literal(1)).where(*scope, ProfileRow.gate_status.is_not(None)).limit(1)
             )
-            eligible = (
-                ProfileRow.gate_status.in_(GATE_PASSING_STATUSES)
+            qualifies = (
+                ProfileRow.gate_status.in_(gate_statuses)
                 if gated
-                else sa.and_(
-                    ProfileRow.gate_status.is_(None), ProfileRow.run_status.in_(BASELINE_ELIGIBLE_STATUSES)
-                )
+                else sa.and_(ProfileRow.gate_status.is_(None), ProfileRow.run_status.in_(run_statuses))
             )
             query = (
                 sa.select(ProfileRow)
-                .where(*scope, eligible, ProfileRow.check_run_id.is_not(None), _latest_try_only())
+                .where(*scope, qualifies, ProfileRow.check_run_id.is_not(None), _latest_try_only())
                 .order_by(ProfileRow.run_after.desc(), ProfileRow.id.desc())
                 .limit(limit)
             )
