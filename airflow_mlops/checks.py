@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from airflow_mlops.core.anomaly import Anomaly
 from airflow_mlops.core.checks import (
     DRIFT_METHODS,
     BaselineCheck,
@@ -15,6 +16,7 @@ from airflow_mlops.core.checks import (
 
 __all__ = [
     "DRIFT_METHODS",
+    "Anomaly",
     "BaselineCheck",
     "Drift",
     "Mean",

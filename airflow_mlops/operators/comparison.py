@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_mlops.core.baseline import BaselinePolicy, parse_policy
+from airflow_mlops.core.baseline import ELIGIBILITY_CHOICES, BaselinePolicy, parse_policy
 from airflow_mlops.core.checks import BaselineCheck
 from airflow_mlops.core.results import CheckResult, Severity, Status
 from airflow_mlops.exceptions import InputError
@@ -41,11 +41,21 @@ class BaselineComparisonOperator(MlopsCheckOperator):
     :param baseline_key: the series this run belongs to; default ``"{dag_id}.{task_id}"``. Templated.
     :param on_missing_baseline: ``"pass"``, ``"warn"`` (default) or ``"fail"`` when there is no baseline
         yet. The profile is recorded either way.
+    :param baseline_eligible: which earlier runs may be the baseline (and train ``Anomaly`` bands):
+        ``"passed"`` (default: runs that passed, or whose gate passed or was overridden) or ``"warned"``
+        (runs that only warned too). A failed or errored run never is. Templated.
     :param fail_task: raise ``AirflowFailException`` when the outcome is FAILED (default True).
     """
 
     kind: ClassVar[str] = "comparison"
-    template_fields: Sequence[str] = ("data", "metrics", "baseline", "baseline_key", "on_missing_baseline")
+    template_fields: Sequence[str] = (
+        "data",
+        "metrics",
+        "baseline",
+        "baseline_key",
+        "on_missing_baseline",
+        "baseline_eligible",
+    )
     template_ext: Sequence[str] = ()
     ui_color = "#fdf3e1"
 
@@ -58,6 +68,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         baseline: str = "previous_success",
         baseline_key: str | None = None,
         on_missing_baseline: str = "warn",
+        baseline_eligible: str = "passed",
         fail_task: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -93,12 +104,15 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             check_choice(
                 f"{self.task_id}: on_missing_baseline", on_missing_baseline, MISSING_BASELINE_CHOICES
             )
+        if not _is_template(baseline_eligible):
+            check_choice(f"{self.task_id}: baseline_eligible", baseline_eligible, ELIGIBILITY_CHOICES)
         self.data = data
         self.metrics = metrics
         self.checks = list(checks)
         self.baseline = baseline
         self.baseline_key = baseline_key
         self.on_missing_baseline = on_missing_baseline
+        self.baseline_eligible = baseline_eligible
         self._exclude_callable_from_templates("data", data)
         self._exclude_callable_from_templates("metrics", metrics)
 
@@ -110,6 +124,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         check_choice(
             f"{self.task_id}: on_missing_baseline", self.on_missing_baseline, MISSING_BASELINE_CHOICES
         )
+        check_choice(f"{self.task_id}: baseline_eligible", self.baseline_eligible, ELIGIBILITY_CHOICES)
         ti = context["ti"]
         key = self.baseline_key or f"{ti.dag_id}.{ti.task_id}"
         store = get_store()
@@ -130,7 +145,12 @@ class BaselineComparisonOperator(MlopsCheckOperator):
                 )
             return [pinned] if pinned is not None else []
         return store.baseline_candidates(
-            key=key, kind=kind, limit=policy.window, before=run_after, exclude_run_id=run_id
+            key=key,
+            kind=kind,
+            limit=policy.window,
+            before=run_after,
+            exclude_run_id=run_id,
+            eligible=self.baseline_eligible,
         )
 
     def _compare_data(
@@ -165,7 +185,8 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             )  # fmt: skip
         else:
             current = profile_frame(frame, reference=baseline)
-        results = self._evaluate(current, baseline, rows, policy, key)
+        history = self._history(store, key=key, kind="data", run_id=run_id, run_after=run_after)
+        results = self._evaluate(current, baseline, rows, policy, key, history, run_after)
         # compare on the baseline's bins, but store the profile on its own bins (see own_binned)
         stored = own_binned(current) if baseline is not None else current
         record = _profile_record(key, "data", stored.to_dict(), current.row_count, description)
@@ -193,15 +214,59 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         baseline = (
             MetricsProfile.median([MetricsProfile.from_dict(r.profile) for r in rows]) if rows else None
         )
-        results = self._evaluate(current, baseline, rows, policy, key)
+        history = self._history(store, key=key, kind="metrics", run_id=run_id, run_after=run_after)
+        results = self._evaluate(current, baseline, rows, policy, key, history, run_after)
         record = _profile_record(key, "metrics", current.to_dict(), None, source)
         return self._outcome(results, record, source, rows, policy, key)
 
+    def _history(
+        self, store: ResultsStore, *, key: str, kind: str, run_id: str, run_after: Any
+    ) -> list[tuple[Any, Any]]:
+        """``(run_after, profile)`` of the eligible earlier runs the Anomaly checks learn from (none read
+        without such a check): overridden runs left out, at most HISTORY_LIMIT."""
+        from airflow_mlops.core.anomaly import history_runs_needed
+        from airflow_mlops.core.metrics import MetricsProfile
+        from airflow_mlops.core.profile import DatasetProfile
+
+        learning = [c for c in self.checks if getattr(c, "learns_from_history", False)]
+        if not learning:
+            return []
+        limit = max(history_runs_needed(c) for c in learning)  # type: ignore[arg-type]
+        rows = store.baseline_candidates(
+            key=key,
+            kind=kind,
+            limit=limit,
+            before=run_after,
+            exclude_run_id=run_id,
+            eligible=self.baseline_eligible,
+        )
+        parse = MetricsProfile.from_dict if kind == "metrics" else DatasetProfile.from_dict
+        return [(r.run_after, parse(r.profile)) for r in rows if r.gate_status != Status.OVERRIDDEN.value]
+
     def _evaluate(
-        self, current: Any, baseline: Any, rows: list[Any], policy: BaselinePolicy, key: str
+        self,
+        current: Any,
+        baseline: Any,
+        rows: list[Any],
+        policy: BaselinePolicy,
+        key: str,
+        history: list[tuple[Any, Any]],
+        run_after: Any,
+    ) -> list[CheckResult]:
+        learning = {
+            check.name: check.evaluate_history(current, history, run_after, baseline=baseline)  # type: ignore[attr-defined]
+            for check in self.checks
+            if getattr(check, "learns_from_history", False)
+        }
+        fixed = [check for check in self.checks if check.name not in learning]
+        decided = {r.name: r for r in self._evaluate_fixed(current, baseline, fixed, policy, key)}
+        return [learning.get(check.name) or decided[check.name] for check in self.checks]
+
+    def _evaluate_fixed(
+        self, current: Any, baseline: Any, checks: list[BaselineCheck], policy: BaselinePolicy, key: str
     ) -> list[CheckResult]:
         if baseline is not None:
-            return [check.evaluate(current, baseline) for check in self.checks]
+            return [check.evaluate(current, baseline) for check in checks]
         severity = {"pass": Severity.INFO, "warn": Severity.WARN, "fail": Severity.FAIL}[
             self.on_missing_baseline
         ]
@@ -224,7 +289,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
                 threshold=check.thresholds(),
                 message=message,
             )
-            for check in self.checks
+            for check in checks
         ]
 
     def _outcome(
@@ -239,6 +304,8 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         baseline_info = {
             "key": key,
             "policy": str(policy),
+            "eligible": self.baseline_eligible,
+            "why": _why_this_baseline(policy, self.baseline_eligible, rows),
             "profile_ids": [r.id for r in rows],
             "run_ids": [r.run_id for r in rows],
         }
@@ -249,6 +316,20 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             profile=record,
             baseline_key=key,
         )
+
+
+def _why_this_baseline(policy: BaselinePolicy, eligible: str, rows: list[Any]) -> str:
+    """One sentence for the report: which run(s) the comparison used and why those."""
+    statuses = "passed or warned" if eligible == "warned" else "passed (warned runs left out)"
+    if policy.kind == "pinned":
+        return (
+            f"the profile pinned as '{policy.label}'" if rows else f"no profile is pinned as '{policy.label}'"
+        )
+    if not rows:
+        return f"no earlier run whose checks or gate {statuses}: this run's profile was recorded"
+    if policy.kind == "rolling":
+        return f"the median of the latest {len(rows)} earlier runs whose checks or gate {statuses}"
+    return f"the latest earlier run ({rows[0].run_id}) whose checks or gate {statuses}"
 
 
 def _profile_record(

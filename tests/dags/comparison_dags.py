@@ -6,7 +6,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG
 
-from airflow_mlops.checks import Drift, Mean, MetricRegression, NullRate, RowCount, Schema
+from airflow_mlops.checks import Anomaly, Drift, Mean, MetricRegression, NullRate, RowCount, Schema
 from airflow_mlops.operators import BaselineComparisonOperator
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -33,7 +33,8 @@ def daily_wine(dag_run=None):
     base["cultivar"] = base["cultivar"].map({0: "barolo", 1: "grignolino", 2: "barbera"})
     seed = int(conf.get("seed", 0))
     rng = np.random.default_rng(seed)
-    frame = base.sample(n=2000, replace=True, random_state=seed).reset_index(drop=True)
+    rows = int(conf.get("rows", 2000))
+    frame = base.sample(n=rows, replace=True, random_state=seed).reset_index(drop=True)
     fault = conf.get("fault")
     if fault == "null_spike":
         frame.loc[rng.choice(len(frame), size=400, replace=False), "alcohol"] = np.nan
@@ -123,4 +124,23 @@ with DAG("mlops_test_compare_metrics", schedule=None, start_date=START, catchup=
         baseline="pinned:champion",
         baseline_key="wine.model",
         on_missing_baseline="fail",
+    )
+
+with DAG("mlops_test_compare_anomaly", schedule=None, start_date=START, catchup=False) as compare_anomaly:
+    BaselineComparisonOperator(
+        task_id="compare",
+        data=daily_wine,
+        checks=[
+            Anomaly("row_count", warn=3, fail=5, min_history=3, fallback=RowCount(warn=0.5, fail=0.8)),
+            Anomaly("mean", column="alcohol", warn=4, fail=8, min_history=3),
+        ],
+    )
+
+with DAG("mlops_test_compare_eligible", schedule=None, start_date=START, catchup=False) as compare_eligible:
+    BaselineComparisonOperator(
+        task_id="compare",
+        data=daily_wine,
+        checks=[RowCount(warn=0.2, fail=0.5)],
+        baseline_key="eligible.{{ dag_run.conf.get('eligible', 'passed') }}",
+        baseline_eligible="{{ dag_run.conf.get('eligible', 'passed') }}",
     )

@@ -197,3 +197,51 @@ def test_model_metric_regression_against_pinned_champion(dags, store) -> None:
     accuracy = next(r for r in row.results if r.name == "metric_regression(accuracy)")
     assert accuracy.baseline == pytest.approx(champion["accuracy"])
     assert accuracy.statistic == pytest.approx(champion["accuracy"] - accuracy.observed)
+
+
+def test_anomaly_bands_learn_from_the_eligible_history_of_real_runs(dags, store) -> None:
+    """Row counts 2000, 2100, 1900 train the band (median 2000, MAD 100); a failed day never does."""
+    dag = dags.compare_anomaly
+    first = run_dag(dag, seed=1, rows=2000)
+    assert statuses(store, first) == {
+        "anomaly_row_count": "NO_BASELINE",
+        "anomaly_mean(alcohol)": "NO_BASELINE",
+    }
+    second = run_dag(dag, seed=2, rows=2100)  # one value in the history: the fallback RowCount decides
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=second.run_id)
+    fallback = {r.name: r for r in row.results}["anomaly_row_count"]
+    assert fallback.status == "PASSED" and "fallback row_count" in fallback.message
+    run_dag(dag, seed=3, rows=1900)
+
+    normal = run_dag(dag, seed=4, rows=2050)
+    assert task_states(normal) == {"compare": "success"}
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=normal.run_id)
+    result = {r.name: r for r in row.results}["anomaly_row_count"]
+    assert result.status == "PASSED" and result.baseline == 2000
+    assert result.statistic == pytest.approx(50 / (1.4826 * 100))
+    assert result.details["learned"]["how"] == "median of the last 3 runs ± 3 MAD (warn), ± 5 MAD (fail)"
+    assert result.details["band"]["fail"] == pytest.approx([2000 - 5 * 148.26, 2000 + 5 * 148.26])
+
+    dropped = run_dag(dag, seed=5, rows=1000)  # 6.7 robust stds below the median
+    assert task_states(dropped) == {"compare": "failed"}
+    assert statuses(store, dropped)["anomaly_row_count"] == "FAILED"
+
+    after = run_dag(dag, seed=6, rows=2000)  # trained on the 4 good runs, not on the failed one
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=after.run_id)
+    learned = {r.name: r for r in row.results}["anomaly_row_count"].details["learned"]
+    assert learned["training_values"] == 4 and learned["median"] == 2025
+
+
+@pytest.mark.parametrize("eligible", ["passed", "warned"])
+def test_a_warned_run_is_the_next_baseline_only_when_warned_runs_are_eligible(dags, store, eligible) -> None:
+    dag = dags.compare_eligible
+    good = run_dag(dag, seed=1, rows=2000, eligible=eligible)
+    warned = run_dag(dag, seed=2, rows=1500, eligible=eligible)  # -25 %: WARNED
+    assert statuses(store, warned) == {"row_count": "WARNED"}
+    back = run_dag(dag, seed=3, rows=2000, eligible=eligible)
+    expected = good if eligible == "passed" else warned
+    assert baseline_runs(store, back) == [expected.run_id]
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=back.run_id)
+    assert row.summary["baseline"]["eligible"] == eligible
+    assert expected.run_id in row.summary["baseline"]["why"]
+    assert statuses(store, back) == {"row_count": "PASSED" if eligible == "passed" else "WARNED"}
