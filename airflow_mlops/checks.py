@@ -13,12 +13,14 @@ from airflow_mlops.core.checks import (
     RowCount,
     Schema,
 )
+from airflow_mlops.core.freshness import Freshness
 
 __all__ = [
     "DRIFT_METHODS",
     "Anomaly",
     "BaselineCheck",
     "Drift",
+    "Freshness",
     "Mean",
     "MetricRegression",
     "NullRate",

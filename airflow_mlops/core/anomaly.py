@@ -46,7 +46,7 @@ __all__ = [
 
 Seasonality = Literal["none", "day_of_week", "hour_of_day", "day_of_month", "auto"]
 Direction = Literal["up", "down", "both"]
-Quantity = Literal["row_count", "null_rate", "mean", "quantile", "share", "distinct_count", "metric"]
+Quantity = Literal["row_count", "null_rate", "mean", "quantile", "share", "distinct_count", "lag", "metric"]
 SEASONALITIES: tuple[str, ...] = get_args(Seasonality)
 DIRECTIONS: tuple[str, ...] = get_args(Direction)
 QUANTITIES: tuple[str, ...] = get_args(Quantity)
@@ -65,7 +65,7 @@ HISTORY_LIMIT = 400
 #: Seasons per cycle: runs to read so that each season can hold ``window`` values.
 _SEASONS = {"none": 1, "day_of_week": 7, "hour_of_day": 24, "day_of_month": 31, "auto": 31}
 _WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
-_COLUMN_QUANTITIES = frozenset({"null_rate", "mean", "quantile", "share", "distinct_count"})
+_COLUMN_QUANTITIES = frozenset({"null_rate", "mean", "quantile", "share", "distinct_count", "lag"})
 
 
 def season_of(moment: datetime, seasonality: str) -> int | None:
@@ -96,8 +96,11 @@ def _season_words(seasonality: str, season: int | None) -> str:
     return "runs"
 
 
-def history_runs_needed(check: Anomaly) -> int:
-    """Earlier runs to read for ``check``: ``window`` per season, at most :data:`HISTORY_LIMIT`."""
+def history_runs_needed(check: BaselineCheck) -> int:
+    """Earlier runs to read for ``check``: an Anomaly's ``window`` per season, at most :data:`HISTORY_LIMIT`;
+    1 for other history checks (``Freshness`` reads the latest eligible run)."""
+    if not isinstance(check, Anomaly):
+        return 1
     return min(check.window * _SEASONS[check.seasonality], HISTORY_LIMIT)
 
 
@@ -228,8 +231,9 @@ class Anomaly(BaselineCheck):
     fail beyond 5.
 
     :param quantity: ``row_count``; per ``column``: ``null_rate``, ``mean``, ``quantile`` (with ``q``, a
-        multiple of 0.01), ``share`` (of category ``value``), ``distinct_count``; ``metric`` (with
-        ``metric``, in a ``metrics=`` comparison).
+        multiple of 0.01), ``share`` (of category ``value``), ``distinct_count``, ``lag`` (seconds from
+        the column's latest timestamp to the run's ``run_after``: the usual arrival time); ``metric``
+        (with ``metric``, in a ``metrics=`` comparison).
     :param warn: sensitivity of the warning, in robust standard deviations (1.4826 · MAD).
     :param fail: sensitivity of the failure, likewise (``warn <= fail``; at least one).
     :param seasonality: ``none``, ``day_of_week``, ``hour_of_day``, ``day_of_month`` or ``auto``.
@@ -309,8 +313,9 @@ class Anomaly(BaselineCheck):
         }.get(self.quantity, str(self.column))
         return f"anomaly_{self.quantity}({subject})" if subject else f"anomaly_{self.quantity}"
 
-    def read(self, profile: DatasetProfile | MetricsProfile) -> float | None:
-        """The quantity in one profile; ``None`` where the profile lacks it (a missing column, no values)."""
+    def read(self, profile: DatasetProfile | MetricsProfile, at: datetime | None = None) -> float | None:
+        """The quantity in one profile (``lag``: of a run at ``at``); ``None`` where the profile lacks it
+        (a missing column, no values)."""
         if self.quantity == "metric":
             return getattr(profile, "metrics", {}).get(str(self.metric))
         if self.quantity == "row_count":
@@ -326,6 +331,10 @@ class Anomaly(BaselineCheck):
             return column.quantiles[round(float(self.q or 0) * 100)] if column.quantiles else None
         if self.quantity == "distinct_count":
             return None if column.distinct_count is None else float(column.distinct_count)
+        if self.quantity == "lag":
+            if at is None or column.dtype != "datetime" or column.max is None:
+                return None
+            return at.timestamp() - column.max
         return column.top.get(str(self.value), 0) / column.count if column.count else None
 
     def _evaluate(self, current: Any, baseline: Any) -> CheckResult:
@@ -338,12 +347,14 @@ class Anomaly(BaselineCheck):
         at: datetime | None,
         *,
         baseline: Any = None,
+        facts: Any = None,
     ) -> CheckResult:
         """Grade the current profile against the band learned from ``history`` (``(run_after, profile)``
         of eligible earlier runs, any order; failed, errored and overridden runs already left out).
 
         :param baseline: the comparison's baseline profile, for the ``fallback`` check while the history
             is too short.
+        :param facts: what the operator knows besides the profile (unused here; see ``Freshness``).
         """
         try:
             return self._graded_against_history(current, history, at, baseline)
@@ -353,11 +364,11 @@ class Anomaly(BaselineCheck):
     def _graded_against_history(
         self, current: Any, history: Sequence[tuple[datetime | None, Any]], at: datetime | None, baseline: Any
     ) -> CheckResult:
-        value = self.read(current)
+        value = self.read(current, at)
         if value is None or not math.isfinite(value):
             raise InputError(f"{self.name}: the current data has no {self.quantity} to compare.")
         series = sorted(
-            ((moment, self.read(profile)) for moment, profile in history if moment is not None),
+            ((moment, self.read(profile, moment)) for moment, profile in history if moment is not None),
             key=lambda item: item[0],
         )
         learned = learn_band(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,14 @@ def _resolve(path: str, base_dir: str | os.PathLike[str] | None) -> str:
     if not candidate.is_absolute() and base_dir is not None and (Path(base_dir) / candidate).exists():
         candidate = Path(base_dir) / candidate
     return str(candidate)
+
+
+def file_modified_at(path: str, *, base_dir: str | os.PathLike[str] | None = None) -> datetime | None:
+    """The modification time (UTC) of a local data file; ``None`` for a URI or a file that is not there."""
+    resolved = _resolve(path, base_dir)
+    if "://" in resolved or not os.path.exists(resolved):
+        return None
+    return datetime.fromtimestamp(os.stat(resolved).st_mtime, tz=UTC)
 
 
 def read_file(path: str, *, base_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:

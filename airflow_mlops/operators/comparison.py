@@ -186,7 +186,8 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         else:
             current = profile_frame(frame, reference=baseline)
         history = self._history(store, key=key, kind="data", run_id=run_id, run_after=run_after)
-        results = self._evaluate(current, baseline, rows, policy, key, history, run_after)
+        facts = self._facts()
+        results = self._evaluate(current, baseline, rows, policy, key, history, run_after, facts)
         # compare on the baseline's bins, but store the profile on its own bins (see own_binned)
         stored = own_binned(current) if baseline is not None else current
         record = _profile_record(key, "data", stored.to_dict(), current.row_count, description)
@@ -215,9 +216,19 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             MetricsProfile.median([MetricsProfile.from_dict(r.profile) for r in rows]) if rows else None
         )
         history = self._history(store, key=key, kind="metrics", run_id=run_id, run_after=run_after)
-        results = self._evaluate(current, baseline, rows, policy, key, history, run_after)
+        results = self._evaluate(current, baseline, rows, policy, key, history, run_after, {})
         record = _profile_record(key, "metrics", current.to_dict(), None, source)
         return self._outcome(results, record, source, rows, policy, key)
+
+    def _facts(self) -> dict[str, Any]:
+        """What checks may need besides the profile: the data file's modification time (``Freshness``)."""
+        import os
+
+        from airflow_mlops.core.data import file_modified_at
+
+        if isinstance(self.data, str | os.PathLike):
+            return {"file_modified_at": file_modified_at(os.fspath(self.data), base_dir=self.base_dir())}
+        return {}
 
     def _history(
         self, store: ResultsStore, *, key: str, kind: str, run_id: str, run_after: Any
@@ -231,7 +242,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         learning = [c for c in self.checks if getattr(c, "learns_from_history", False)]
         if not learning:
             return []
-        limit = max(history_runs_needed(c) for c in learning)  # type: ignore[arg-type]
+        limit = max(history_runs_needed(c) for c in learning)
         rows = store.baseline_candidates(
             key=key,
             kind=kind,
@@ -252,9 +263,10 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         key: str,
         history: list[tuple[Any, Any]],
         run_after: Any,
+        facts: Mapping[str, Any],
     ) -> list[CheckResult]:
         learning = {
-            check.name: check.evaluate_history(current, history, run_after, baseline=baseline)  # type: ignore[attr-defined]
+            check.name: check.evaluate_history(current, history, run_after, baseline=baseline, facts=facts)  # type: ignore[attr-defined]
             for check in self.checks
             if getattr(check, "learns_from_history", False)
         }

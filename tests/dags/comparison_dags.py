@@ -6,7 +6,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG
 
-from airflow_mlops.checks import Anomaly, Drift, Mean, MetricRegression, NullRate, RowCount, Schema
+from airflow_mlops.checks import Anomaly, Drift, Freshness, Mean, MetricRegression, NullRate, RowCount, Schema
 from airflow_mlops.operators import BaselineComparisonOperator
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -143,4 +143,14 @@ with DAG("mlops_test_compare_eligible", schedule=None, start_date=START, catchup
         checks=[RowCount(warn=0.2, fail=0.5)],
         baseline_key="eligible.{{ dag_run.conf.get('eligible', 'passed') }}",
         baseline_eligible="{{ dag_run.conf.get('eligible', 'passed') }}",
+    )
+
+with DAG("mlops_test_compare_fresh", schedule=None, start_date=START, catchup=False) as compare_fresh:
+    BaselineComparisonOperator(
+        task_id="compare",
+        data="{{ dag_run.conf['path'] }}",
+        checks=[
+            Freshness(source="file", warn="1h", fail="1d"),
+            Freshness("loaded_at", warn="2d", fail="30d"),
+        ],
     )

@@ -245,3 +245,21 @@ def test_a_warned_run_is_the_next_baseline_only_when_warned_runs_are_eligible(da
     assert row.summary["baseline"]["eligible"] == eligible
     assert expected.run_id in row.summary["baseline"]["why"]
     assert statuses(store, back) == {"row_count": "PASSED" if eligible == "passed" else "WARNED"}
+
+
+def test_freshness_of_a_file_and_of_its_timestamp_column(dags, store, tmp_path) -> None:
+    import os
+    import time
+
+    import pandas as pd
+
+    path = tmp_path / "events.parquet"
+    now = pd.Timestamp.now(tz="UTC")
+    pd.DataFrame({"loaded_at": [now - pd.Timedelta(days=3), now - pd.Timedelta(hours=1)]}).to_parquet(path)
+    fresh = run_dag(dags.compare_fresh, path=str(path))
+    assert statuses(store, fresh) == {"freshness(file)": "PASSED", "freshness(loaded_at)": "PASSED"}
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(path, (two_days_ago, two_days_ago))  # the file was not refreshed
+    stale = run_dag(dags.compare_fresh, path=str(path))
+    assert task_states(stale) == {"compare": "failed"}
+    assert statuses(store, stale) == {"freshness(file)": "FAILED", "freshness(loaded_at)": "PASSED"}
