@@ -339,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     d_send = digest.add_parser("send", help="send each team one digest of its pending warnings")
     d_send.add_argument("--owner")
     d_send.set_defaults(func=_cmd_digest_send)
+
+    from airflow_mlops.cli_backtest import add_backtest_parser
+
+    add_backtest_parser(sub)
     return parser
 
 

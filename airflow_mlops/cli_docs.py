@@ -38,10 +38,13 @@ def render() -> str:
         "```",
     ]
     for group, group_parser in _subparsers(parser).items():
-        for command, command_parser in _subparsers(group_parser).items():
+        commands = {f"{group} {name}": p for name, p in _subparsers(group_parser).items()} or {
+            group: group_parser
+        }
+        for command, command_parser in commands.items():
             lines += [
                 "",
-                f"## `airflow-mlops {group} {command}`",
+                f"## `airflow-mlops {command}`",
                 "",
                 "```text",
                 command_parser.format_help().rstrip(),

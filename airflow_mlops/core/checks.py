@@ -27,6 +27,8 @@ __all__ = [
     "NullRate",
     "RowCount",
     "Schema",
+    "check_thresholds",
+    "crosses",
     "grade",
 ]
 
@@ -66,6 +68,19 @@ def _check_threshold(owner: str, name: str, value: Any) -> None:
         raise InputError(f"{owner}: {name}={value!r} must be a finite number >= 0 (or omitted).")
 
 
+def check_thresholds(label: str, warn: Any, fail: Any) -> None:
+    """Finite numbers >= 0, at least one, ``warn <= fail``; :class:`InputError` naming ``label`` otherwise."""
+    _check_threshold(label, "warn", warn)
+    _check_threshold(label, "fail", fail)
+    if warn is None and fail is None:
+        raise InputError(f"{label}: give warn=, fail= or both; a check without thresholds checks nothing.")
+    if warn is not None and fail is not None and warn > fail:
+        raise InputError(
+            f"{label}: warn={warn!r} is above fail={fail!r}; the statistic is 'how bad' (higher is worse), "
+            "so warn must be <= fail."
+        )
+
+
 @dataclass(frozen=True)
 class BaselineCheck:
     """Base class. ``target`` says whether the check reads a data profile or model metrics."""
@@ -74,21 +89,8 @@ class BaselineCheck:
     uses_thresholds: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        if not self.uses_thresholds:
-            return
-        warn, fail = getattr(self, "warn", None), getattr(self, "fail", None)
-        label = self.name
-        _check_threshold(label, "warn", warn)
-        _check_threshold(label, "fail", fail)
-        if warn is None and fail is None:
-            raise InputError(
-                f"{label}: give warn=, fail= or both; a check without thresholds checks nothing."
-            )
-        if warn is not None and fail is not None and warn > fail:
-            raise InputError(
-                f"{label}: warn={warn!r} is above fail={fail!r}; the statistic is 'how bad' (higher is worse), "
-                "so warn must be <= fail."
-            )
+        if self.uses_thresholds:
+            check_thresholds(self.name, getattr(self, "warn", None), getattr(self, "fail", None))
 
     @property
     def name(self) -> str:

@@ -411,6 +411,26 @@ class ResultsStore:
 
         return self._read(work)
 
+    def check_series(
+        self, *, key: str, name: str, since: datetime | None = None, limit: int = 1000
+    ) -> list[tuple[CheckRunRow, CheckResultRow]]:
+        """The results named ``name`` of the check runs of baseline key ``key`` (latest try of each DAG
+        run), oldest first, since ``since`` (by ``run_after``): what ``airflow-mlops backtest`` replays."""
+
+        def work(session: Session) -> list[tuple[CheckRunRow, CheckResultRow]]:
+            query = (
+                sa.select(CheckRunRow, CheckResultRow)
+                .join(CheckResultRow, CheckResultRow.check_run_id == CheckRunRow.id)
+                .where(CheckRunRow.baseline_key == key, CheckResultRow.name == name, _latest_check_try())
+                .order_by(CheckRunRow.run_after.desc(), CheckRunRow.id.desc())
+                .limit(limit)
+            )
+            if since is not None:
+                query = query.where(CheckRunRow.run_after >= since)
+            return [(run, result) for run, result in session.execute(query)][::-1]
+
+        return self._read(work)
+
     def baseline_keys(
         self, *, dag_ids: Collection[str] | None = None, limit: int = 200
     ) -> list[dict[str, Any]]:

@@ -56,3 +56,62 @@ def test_baseline_pin_list_unpin_round_trip(sqlite_url: str) -> None:
         "--url", sqlite_url, "baseline", "unpin", "--key", "wine", "--label", "champion", "--reason", "x"
     )
     assert again.returncode == 2 and "has no active pin labelled 'champion'" in again.stderr
+
+
+def test_backtest_replays_a_recorded_check_under_other_thresholds(sqlite_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from airflow_mlops.core.results import CheckResult, Status
+    from airflow_mlops.store import CheckRunRecord, ResultsStore
+
+    store = ResultsStore(sqlite_url)
+    start = datetime.now(UTC) - timedelta(days=10)
+    for i, (rows, status) in enumerate(
+        [(1000, "PASSED"), (1250, "WARNED"), (990, "PASSED"), (400, "FAILED"), (1010, "PASSED")]
+    ):
+        when = start + timedelta(days=i)
+        record = CheckRunRecord(
+            dag_id="orders", task_id="compare", run_id=f"day-{i}", try_number=1, kind="comparison", status=status,
+            run_after=when, started_at=when, finished_at=when, baseline_key="orders.compare",
+        )  # fmt: skip
+        result = CheckResult(
+            name="row_count", check_type="RowCount", status=Status(status), observed=rows,
+            statistic=abs(rows - 1000) / 1000,
+        )  # fmt: skip
+        store.record_check_run(record, [result])
+    replay = cli(
+        "--url", sqlite_url, "backtest", "--key", "orders.compare", "--check", "row_count",
+        "--warn", "0.3", "--fail", "0.5", "--json",
+    )  # fmt: skip
+    assert replay.returncode == 0, replay.stderr
+    report = json.loads(replay.stdout)
+    assert [d["replayed"] for d in report["days"]] == ["PASSED", "PASSED", "PASSED", "FAILED", "PASSED"]
+    assert report["recorded"]["incidents"] == 2 and report["replayed"]["incidents"] == 1
+    text = cli(
+        "--url", sqlite_url, "backtest", "--key", "orders.compare", "--check", "row_count", "--warn", "0.1"
+    )
+    assert "recorded: 5 days, 1 warned, 1 failed, 0 errored, 2 incidents" in text.stdout
+    assert "replayed: 5 days, 2 warned, 0 failed, 0 errored, 2 incidents" in text.stdout
+    band = cli(
+        "--url",
+        sqlite_url,
+        "backtest",
+        "--key",
+        "orders.compare",
+        "--check",
+        "row_count",
+        "--band",
+        "--fail",
+        "5",
+        "--min-history",
+        "2",
+        "--json",
+    )
+    assert [d["replayed"] for d in json.loads(band.stdout)["days"]][:2] == ["NO_BASELINE", "NO_BASELINE"]
+    unknown = cli("--url", sqlite_url, "backtest", "--key", "nope", "--check", "row_count", "--warn", "1")
+    assert (
+        unknown.returncode == 2
+        and "no recorded results of check 'row_count' for baseline key 'nope'" in unknown.stderr
+    )
+    no_threshold = cli("--url", sqlite_url, "backtest", "--key", "orders.compare", "--check", "row_count")
+    assert no_threshold.returncode == 2 and "give warn=, fail= or both" in no_threshold.stderr

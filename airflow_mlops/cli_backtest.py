@@ -1,0 +1,108 @@
+"""``airflow-mlops backtest``: replay a check's recorded history under other thresholds or a learned band."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow_mlops.exceptions import InputError
+
+__all__ = ["add_backtest_parser"]
+
+
+def add_backtest_parser(sub: Any) -> None:
+    """Register ``backtest`` on the CLI's subparsers."""
+    from airflow_mlops.core.anomaly import DIRECTIONS, SEASONALITIES
+
+    parser = sub.add_parser(
+        "backtest",
+        help="replay a check's recorded history under other thresholds or a learned band",
+        description="Re-grade the recorded results of one check of a baseline key, day by day, and count "
+        "the warnings, failures and incidents the other thresholds (or a learned band) would have produced.",
+    )
+    parser.add_argument("--key", required=True, help="the baseline key (default key: DAG_ID.TASK_ID)")
+    parser.add_argument("--check", required=True, help="the check's name, e.g. row_count or drift_psi(x)")
+    parser.add_argument("--warn", type=float, help="warn threshold (with --band: robust stds)")
+    parser.add_argument("--fail", type=float, help="fail threshold (with --band: robust stds)")
+    parser.add_argument(
+        "--band", action="store_true", help="learn a median ± MAD band from the observed values"
+    )
+    parser.add_argument("--seasonality", default="none", choices=SEASONALITIES)
+    parser.add_argument("--direction", default="both", choices=DIRECTIONS)
+    parser.add_argument("--min-history", type=int, default=7)
+    parser.add_argument("--window", type=int, default=60)
+    parser.add_argument("--ignore-small-changes", type=float, default=0.0)
+    parser.add_argument("--last", default="90d", help="how far back: 90d, 12w (default 90d)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=_cmd_backtest)
+
+
+def _replay(args: argparse.Namespace, days: list[Any]) -> list[Any]:
+    from airflow_mlops.core.anomaly import Anomaly
+    from airflow_mlops.core.backtest import replay_band, replay_thresholds
+    from airflow_mlops.core.checks import check_thresholds
+
+    if args.band:
+        band = Anomaly(
+            "row_count",  # the quantity is the recorded observed value; only the band settings matter
+            warn=args.warn,
+            fail=args.fail,
+            seasonality=args.seasonality,
+            direction=args.direction,
+            min_history=args.min_history,
+            window=args.window,
+            ignore_small_changes=args.ignore_small_changes,
+        )
+        return replay_band(days, band)
+    check_thresholds("backtest", args.warn, args.fail)
+    return replay_thresholds(days, warn=args.warn, fail=args.fail)
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from airflow_mlops.cli import _print, _store
+    from airflow_mlops.core.backtest import RecordedDay, summarise
+    from airflow_mlops.core.owners import parse_duration
+
+    since = datetime.now(UTC) - parse_duration(args.last, where="--last")
+    rows = _store(args).check_series(key=args.key, name=args.check, since=since)
+    if not rows:
+        raise InputError(
+            f"no recorded results of check '{args.check}' for baseline key '{args.key}' in the last {args.last}; "
+            "list the keys with `airflow-mlops baseline list` and the check names with `airflow-mlops runs list`."
+        )
+    days = [
+        RecordedDay(
+            when=run.run_after,
+            run_id=run.run_id,
+            statistic=result.statistic,
+            observed=result.observed,
+            status=result.status,
+        )
+        for run, result in rows
+    ]
+    replayed = _replay(args, days)
+    table = [
+        {
+            "date": day.day.when.isoformat(timespec="minutes") if day.day.when else "",
+            "run_id": day.day.run_id,
+            "observed": day.day.observed,
+            "statistic": day.statistic,
+            "recorded": day.day.status,
+            "replayed": day.status,
+        }
+        for day in replayed
+    ]
+    recorded = summarise([d.status for d in days])
+    again = summarise([d.status for d in replayed])
+    if args.json:
+        print(json.dumps({"days": table, "recorded": recorded, "replayed": again}, indent=2, default=str))
+        return 0
+    _print(table, as_json=False, columns=("date", "run_id", "observed", "statistic", "recorded", "replayed"))
+    for label, counts in (("recorded", recorded), ("replayed", again)):
+        print(
+            f"{label}: {counts['days']} days, {counts['warned']} warned, {counts['failed']} failed, "
+            f"{counts['errored']} errored, {counts['incidents']} incidents"
+        )
+    return 0
