@@ -30,18 +30,16 @@ GATE_PASSING_STATUSES: tuple[str, ...] = ("PASSED", "WARNED", "OVERRIDDEN")
 ELIGIBILITY_CHOICES: tuple[str, ...] = ("passed", "warned")
 
 
-def eligible_statuses(eligible: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(run statuses, gate statuses)`` whose runs may become a baseline under ``baseline_eligible=``:
-    with ``"passed"`` a run that only WARNED (its checks, or its gate) never does; with ``"warned"`` it does."""
+def eligible_statuses(eligible: str) -> tuple[str, ...]:
+    """The statuses of a run's own comparison that let it become a baseline under ``baseline_eligible=``:
+    ``"passed"``: PASSED and NO_BASELINE (a first run has no baseline); ``"warned"``: WARNED too. Once a
+    gate has decided for the key, the run's gate must also have passed or warned, or have been overridden
+    (an override accepts the run whatever its comparison said)."""
     if eligible not in ELIGIBILITY_CHOICES:
         raise InputError(f"baseline_eligible={eligible!r} must be one of {', '.join(ELIGIBILITY_CHOICES)}.")
     if eligible == "warned":
-        return BASELINE_ELIGIBLE_STATUSES, GATE_PASSING_STATUSES
-    warned = Status.WARNED.value
-    return (
-        tuple(s for s in BASELINE_ELIGIBLE_STATUSES if s != warned),
-        tuple(s for s in GATE_PASSING_STATUSES if s != warned),
-    )
+        return BASELINE_ELIGIBLE_STATUSES
+    return tuple(s for s in BASELINE_ELIGIBLE_STATUSES if s != Status.WARNED.value)
 
 
 MissingBaselineOutcome = Literal["pass", "warn", "fail"]

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from airflow_mlops.core.baseline import check_label, eligible_statuses
+from airflow_mlops.core.baseline import GATE_PASSING_STATUSES, check_label, eligible_statuses
 from airflow_mlops.core.handoff import GateLookup, utc_moment
-from airflow_mlops.core.results import CheckResult, json_safe
+from airflow_mlops.core.results import CheckResult, Status, json_safe
 from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
 from airflow_mlops.store.models import (
@@ -610,19 +610,24 @@ class ResultsStore:
 
         Once any gate has decided on a run of this key, only runs whose gate passed (or was overridden)
         qualify; before that, runs whose own checks passed. A failed run never qualifies. With
-        ``eligible="passed"`` a run that only WARNED does not qualify either (see ``eligible_statuses``).
+        ``eligible="passed"`` a run whose own comparison WARNED does not qualify either unless its gate
+        was overridden (see ``eligible_statuses``).
         """
-        run_statuses, gate_statuses = eligible_statuses(eligible)
+        run_statuses = eligible_statuses(eligible)
 
         def work(session: Session) -> list[ProfileRow]:
             scope = (ProfileRow.baseline_key == key, ProfileRow.kind == kind)
             gated = session.scalar(
                 sa.select(sa.literal(1)).where(*scope, ProfileRow.gate_status.is_not(None)).limit(1)
             )
+            run_ok = ProfileRow.run_status.in_(run_statuses)
             qualifies = (
-                ProfileRow.gate_status.in_(gate_statuses)
+                sa.and_(
+                    ProfileRow.gate_status.in_(GATE_PASSING_STATUSES),
+                    sa.or_(run_ok, ProfileRow.gate_status == Status.OVERRIDDEN.value),
+                )
                 if gated
-                else sa.and_(ProfileRow.gate_status.is_(None), ProfileRow.run_status.in_(run_statuses))
+                else sa.and_(ProfileRow.gate_status.is_(None), run_ok)
             )
             query = (
                 sa.select(ProfileRow)

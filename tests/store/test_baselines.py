@@ -54,16 +54,20 @@ def test_failed_and_errored_runs_are_never_candidates(store: ResultsStore) -> No
     assert candidate_runs(store, exclude_run_id="run-5", limit=1) == ["run-3"]
 
 
-def test_eligible_passed_leaves_warned_runs_and_warned_gates_out(store: ResultsStore) -> None:
+def test_eligible_passed_leaves_runs_whose_comparison_warned_out(store: ResultsStore) -> None:
     add_run(store, 1, "PASSED")
     add_run(store, 2, "WARNED")
     add_run(store, 3, "NO_BASELINE")
+    add_run(store, 4, "WARNED")
     assert candidate_runs(store, eligible="passed") == ["run-3", "run-1"]
-    assert candidate_runs(store, eligible="warned") == ["run-3", "run-2", "run-1"]
+    assert candidate_runs(store, eligible="warned") == ["run-4", "run-3", "run-2", "run-1"]
+    # a gate WARNED on run 1 and 3 for another task's sake: their own comparisons were fine
     store.set_gate_status(dag_id="d", run_id="run-1", status="WARNED")
+    store.set_gate_status(dag_id="d", run_id="run-3", status="WARNED")
     store.set_gate_status(dag_id="d", run_id="run-2", status="OVERRIDDEN")  # a person accepted it
-    assert candidate_runs(store, eligible="passed") == ["run-2"]
-    assert candidate_runs(store, eligible="warned") == ["run-2", "run-1"]
+    store.set_gate_status(dag_id="d", run_id="run-4", status="WARNED")
+    assert candidate_runs(store, eligible="passed") == ["run-3", "run-2", "run-1"]
+    assert candidate_runs(store, eligible="warned") == ["run-4", "run-3", "run-2", "run-1"]
     with pytest.raises(InputError, match="baseline_eligible='maybe' must be one of passed, warned"):
         candidate_runs(store, eligible="maybe")
 
