@@ -4,7 +4,8 @@ Airflow does not protect plugin routes: every route here depends on Airflow's au
 (``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
 read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
 must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
-server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped.
+server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped. Every
+request is bounded, and a bad input is a 4xx naming it (:mod:`airflow_mlops.plugins.limits`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.plugins import pages
+from airflow_mlops.plugins import limits, pages
+from airflow_mlops.plugins.limits import Id, Offset, json_body
 from airflow_mlops.urls import report_path
 
 __all__ = ["create_app"]
@@ -278,7 +280,7 @@ def _router() -> APIRouter:
         dag_id: str | None = None,
         status: str | None = Query(default=None, pattern=STATUS_PATTERN),
         limit: int = Query(default=50, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         return gates_listing(user, owner, dag_id, status, limit, offset)
 
@@ -325,15 +327,21 @@ def _router() -> APIRouter:
         return _incident_json(row)
 
     @router.post(f"{API}/incidents/{{incident_id}}/ack", summary="Acknowledge: repeats stay quiet")
-    def ack(incident_id: int, user: WriterDep, body: NoteBody) -> dict[str, Any]:
+    def ack(
+        incident_id: Id, user: WriterDep, body: Annotated[NoteBody, json_body(NoteBody)]
+    ) -> dict[str, Any]:
         return _act(user, incident_id, "ack", until=None, note=body.note)
 
     @router.post(f"{API}/incidents/{{incident_id}}/resolve", summary="Resolve the incident")
-    def resolve(incident_id: int, user: WriterDep, body: NoteBody) -> dict[str, Any]:
+    def resolve(
+        incident_id: Id, user: WriterDep, body: Annotated[NoteBody, json_body(NoteBody)]
+    ) -> dict[str, Any]:
         return _act(user, incident_id, "resolve", until=None, note=body.note)
 
     @router.post(f"{API}/incidents/{{incident_id}}/snooze", summary="Snooze for a duration")
-    def snooze(incident_id: int, user: WriterDep, body: SnoozeBody) -> dict[str, Any]:
+    def snooze(
+        incident_id: Id, user: WriterDep, body: Annotated[SnoozeBody, json_body(SnoozeBody)]
+    ) -> dict[str, Any]:
         from airflow_mlops.core.owners import OwnersError, parse_duration
 
         try:
@@ -372,7 +380,7 @@ def _router() -> APIRouter:
         return dag_ids
 
     @router.post(f"{API}/baselines/pin", summary="Pin a run's profile (default: the latest) under a label")
-    def pin(user: WriterDep, body: PinBody) -> dict[str, Any]:
+    def pin(user: WriterDep, body: Annotated[PinBody, json_body(PinBody)]) -> dict[str, Any]:
         _key_dags(user, body.key)
         try:
             row = _store().pin(
@@ -384,7 +392,7 @@ def _router() -> APIRouter:
         return row.summary()
 
     @router.post(f"{API}/baselines/unpin", summary="Retire a label's active pin")
-    def unpin(user: WriterDep, body: UnpinBody) -> dict[str, Any]:
+    def unpin(user: WriterDep, body: Annotated[UnpinBody, json_body(UnpinBody)]) -> dict[str, Any]:
         _key_dags(user, body.key)
         try:
             row = _store().unpin(key=body.key, label=body.label, user=user.get_name(), reason=body.reason)
@@ -395,7 +403,7 @@ def _router() -> APIRouter:
     @router.post(
         f"{API}/overrides", summary="Override a gate's decision (takes effect when the gate re-runs)"
     )
-    def override(user: WriterDep, body: OverrideBody) -> dict[str, Any]:
+    def override(user: WriterDep, body: Annotated[OverrideBody, json_body(OverrideBody)]) -> dict[str, Any]:
         if body.dag_id not in _readable_dag_ids(user):
             raise HTTPException(status_code=404, detail=f"no gate decision for {body.dag_id}.{body.task_id}")
         _require_edit(user, body.dag_id)
@@ -423,7 +431,7 @@ def _router() -> APIRouter:
         owner: str | None = None,
         dag_id: str | None = None,
         status: str | None = Query(default=None, pattern=STATUS_OR_EMPTY),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> str:
         owner, dag_id, status = owner or None, dag_id or None, status or None
         listing = gates_listing(user, owner, dag_id, status, 50, offset)
@@ -465,6 +473,7 @@ def _router() -> APIRouter:
 
 def create_app() -> FastAPI:
     app = FastAPI(
+        dependencies=[Depends(limits.checked_params)],
         title="airflow-mlops",
         version="1",
         description="Quality gates, checks, incidents and baselines recorded by airflow-mlops. Every route "
@@ -472,4 +481,5 @@ def create_app() -> FastAPI:
         "and a JSON body.",
     )
     app.include_router(_router())
+    limits.install(app)
     return app
