@@ -462,6 +462,27 @@ def test_validation_errors_list_a_few_and_truncate_what_they_echo(api: Api) -> N
     assert error["loc"] == ["body", "note"] and error["input"] == "n" * 80 + "… (3000 characters)"
 
 
+def test_a_large_report_is_served_in_pages(api: Api) -> None:
+    report = f"{V1}/reports/{BAD_DAG}/paged-run/gate"
+    first = api.call("GET", report).json()
+    assert first["results_page"] == {"offset": 0, "limit": 200, "total": 450}
+    [check] = first["checks"]
+    assert check["results_total"] == 450 and [r["name"] for r in check["results"]][:2] == [
+        "check 0",
+        "check 1",
+    ]
+    assert len(check["results"]) == 200
+    last = api.call("GET", report + "?offset=400&limit=200").json()
+    assert [r["name"] for r in last["checks"][0]["results"]] == [f"check {i}" for i in range(400, 450)]
+    beyond = api.call("GET", report + "?offset=1000").json()
+    assert beyond["checks"][0]["results"] == [] and beyond["results_page"]["total"] == 450
+    assert api.call("GET", report + "?limit=1001").status_code == 422
+    page = api.call("GET", f"/mlops/report/{BAD_DAG}/paged-run/gate?offset=200").text
+    assert "results 201–400 of 450" in page and page.count("<tr>") == 201  # a header row and 200 results
+    assert f'href="/mlops/report/{BAD_DAG}/paged-run/gate?offset=0"' in page  # ← previous
+    assert f'href="/mlops/report/{BAD_DAG}/paged-run/gate?offset=400"' in page  # next →
+
+
 def test_every_route_bounds_its_inputs() -> None:
     """Enumerated from the app: a new route whose body FastAPI reads before authentication, or whose
     integer parameter has no upper bound (ids are INTEGER columns on PostgreSQL), fails this test."""

@@ -28,6 +28,8 @@ API = "/api/v1"
 STATUS_PATTERN = "^(" + "|".join(pages.GATE_STATUSES) + ")$"
 STATUS_OR_EMPTY = "^(|" + "|".join(pages.GATE_STATUSES) + ")$"  # a page's filter form sends "" for any
 HISTORY_RUNS = 30
+REPORT_PAGE = 200  # results per report page
+ReportLimit = Annotated[int, Query(ge=1, le=1000, description="results per page")]
 
 
 def _store() -> Any:
@@ -142,8 +144,9 @@ def _incident_json(i: Any) -> dict[str, Any]:
     }
 
 
-def _check_json(store: Any, row: Any, history_runs: int) -> dict[str, Any]:
-    results = [_result_json(r) for r in row.results]
+def _check_json(store: Any, row: Any, page: list[Any], total: int, history_runs: int) -> dict[str, Any]:
+    """A check run with the results ``page`` (of its ``total``), each charted one with its history."""
+    results = [_result_json(r) for r in page]
     charted = [r["name"] for r in results if r["statistic"] is not None or r["band"]]
     if charted and history_runs > 0:
         series: dict[str, list[dict[str, Any]]] = {}
@@ -165,17 +168,41 @@ def _check_json(store: Any, row: Any, history_runs: int) -> dict[str, Any]:
         "status": row.status,
         "message": row.message,
         "data_source": row.data_source,
+        "results_total": total,
         "results": results,
     }
 
 
+def _checks_page(
+    store: Any, rows: list[Any], *, history_runs: int, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Every check run of ``rows`` with its share of the report's results ``offset`` to
+    ``offset + limit`` (results counted check after check, in order), and the page's place."""
+    counts = store.result_counts([row.id for row in rows])
+    checks, start = [], 0  # start: the index in the report of this run's first result
+    for row in rows:
+        total = counts.get(row.id, 0)
+        low, high = max(offset, start), min(offset + limit, start + total)
+        page = store.check_results(row.id, offset=low - start, limit=high - low) if high > low else []
+        checks.append(_check_json(store, row, page, total, history_runs))
+        start += total
+    return checks, {"offset": offset, "limit": limit, "total": start}
+
+
 def task_report(
-    dag_id: str, run_id: str, task_id: str, *, history_runs: int = HISTORY_RUNS
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    *,
+    history_runs: int = HISTORY_RUNS,
+    offset: int = 0,
+    limit: int = REPORT_PAGE,
 ) -> dict[str, Any]:
-    """A gate's decision with its upstream checks, or a check task's own results; with each compared
-    check's history over the task's last ``history_runs`` runs."""
+    """A gate's decision with its upstream checks, or a check task's own results, one page of ``limit``
+    results from ``offset`` (``results_page``); with each compared check's history over the task's last
+    ``history_runs`` runs."""
     store = _store()
-    rows = store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=task_id)
+    rows = store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=task_id, with_results=False)
     if not rows:
         raise HTTPException(
             status_code=404,
@@ -193,16 +220,20 @@ def task_report(
         "runbook_url": summary.get("runbook_url"),
         "overrides": [],
     }
+    page = {"history_runs": history_runs, "offset": offset, "limit": limit}
     if head.kind != "gate":
-        report["checks"] = [_check_json(store, row, history_runs) for row in rows]
+        report["checks"], report["results_page"] = _checks_page(store, rows, **page)
         return report
-    checks = []
     # "upstream" holds labels; a mapped check appears once per map index ("validate[3]"), its task once here
     upstream_tasks = dict.fromkeys(label.split("[")[0] for label in summary.get("upstream") or [])
-    for upstream_task in upstream_tasks:
-        for row in store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=upstream_task):
-            checks.append(_check_json(store, row, history_runs))
-    report["checks"] = checks
+    upstream = [
+        row
+        for upstream_task in upstream_tasks
+        for row in store.latest_task_runs(
+            dag_id=dag_id, run_id=run_id, task_id=upstream_task, with_results=False
+        )
+    ]
+    report["checks"], report["results_page"] = _checks_page(store, upstream, **page)
     report["overrides"] = [
         {"by": o.created_by, "reason": o.reason, "at": _iso(o.created_at), "active": o.active}
         for o in store.overrides(dag_id=dag_id, run_id=run_id)
@@ -290,9 +321,14 @@ def _router() -> APIRouter:
         summary="A gate's decision and upstream checks, or a check task's results, with history",
     )
     def get_report(
-        dag_id: str, run_id: str, task_id: str, history: int = Query(default=HISTORY_RUNS, ge=0, le=200)
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        history: int = Query(default=HISTORY_RUNS, ge=0, le=200),
+        offset: Offset = 0,
+        limit: ReportLimit = REPORT_PAGE,
     ) -> dict[str, Any]:
-        return task_report(dag_id, run_id, task_id, history_runs=history)
+        return task_report(dag_id, run_id, task_id, history_runs=history, offset=offset, limit=limit)
 
     def open_incidents(user: Any, owner: str | None, dag_id: str | None, limit: int) -> list[dict[str, Any]]:
         readable = _readable_dag_ids(user)
@@ -460,8 +496,16 @@ def _router() -> APIRouter:
         dependencies=[Depends(requires_access_dag("GET"))],
         include_in_schema=False,
     )
-    def report_page(request: Request, dag_id: str, run_id: str, task_id: str) -> str:
-        return pages.render_report(_root(request), task_report(dag_id, run_id, task_id))
+    def report_page(
+        request: Request,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        offset: Offset = 0,
+        limit: ReportLimit = REPORT_PAGE,
+    ) -> str:
+        report = task_report(dag_id, run_id, task_id, offset=offset, limit=limit)
+        return pages.render_report(_root(request), report, default_limit=REPORT_PAGE)
 
     @router.get("/baselines", response_class=HTMLResponse, include_in_schema=False)
     def baselines_page(request: Request, user: GetUserDep) -> str:
