@@ -91,9 +91,12 @@ def record_profile(
             source=source,
         )
     else:
+        from airflow_mlops.config import metrics_caps
         from airflow_mlops.core.metrics import MetricsProfile
 
-        snapshot = MetricsProfile.from_value(metrics, source=f"record_profile({key!r}) metrics")
+        snapshot = MetricsProfile.from_value(
+            metrics, source=f"record_profile({key!r}) metrics", **metrics_caps()
+        )
         record = ProfileRecord(baseline_key=key, kind="metrics", profile=snapshot.to_dict(), source=source)
     store = _store(url)
     profile_id = store.add_profile(record)

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 from airflow_mlops.store import ResultsStore
 
 if TYPE_CHECKING:
+    from airflow_mlops.core.limits import CapKey
     from airflow_mlops.core.owners import OwnerRegistry
 
 __all__ = [
     "base_url",
+    "cap",
     "configured_base_url",
     "get_store",
+    "metrics_caps",
     "load_owner_registry",
     "owners_file",
     "report_url",
@@ -54,6 +57,26 @@ def get_store(url: str | None = None) -> ResultsStore:
         if store is None:
             store = _stores[url] = ResultsStore(url, auto_upgrade=auto_upgrade())
         return store
+
+
+def cap(key: CapKey) -> int:
+    """``[mlops] <key>``: one of the caps of :mod:`airflow_mlops.core.limits`, an integer >= 1."""
+    from airflow_mlops.core.limits import CAPS
+    from airflow_mlops.exceptions import InputError
+
+    default = CAPS[key].default
+    raw = _conf_get(key, "").strip() or str(default)
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise InputError(
+            f"[mlops] {key}={raw!r} must be an integer >= 1 (default {default}); fix it in airflow.cfg "
+            f"or AIRFLOW__MLOPS__{key.upper()}."
+        )
+    return int(raw)
+
+
+def metrics_caps() -> dict[str, int]:
+    """The ``[mlops]`` caps of a metrics profile, as ``MetricsProfile.from_value`` takes them."""
+    return {"max_metrics": cap("max_metrics"), "max_name_length": cap("max_metric_name_length")}
 
 
 def owners_file() -> str:

@@ -153,6 +153,7 @@ def export_contract(
     """
     import yaml
 
+    from airflow_mlops.config import cap, metrics_caps
     from airflow_mlops.core.metrics import MetricsProfile
     from airflow_mlops.core.profile import profile_frame
     from airflow_mlops.core.suite import load_suite
@@ -166,8 +167,8 @@ def export_contract(
     if (training_data is None) == (profile is None):
         raise ContractError("give exactly one of training_data= (a DataFrame, profiled here) or profile=.")
     try:
-        checked_metrics = MetricsProfile.from_value(metrics, source="metrics=").metrics
-        spec = load_suite(suite)
+        checked_metrics = MetricsProfile.from_value(metrics, source="metrics=", **metrics_caps()).metrics
+        spec = load_suite(suite, max_expectations=cap("max_expectations_per_suite"))
     except InputError as exc:
         raise ContractError(f"contract of '{model}': {exc}") from None
     if profile is None:

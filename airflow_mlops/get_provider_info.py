@@ -7,6 +7,19 @@ from typing import Any
 
 def get_provider_info() -> dict[str, Any]:
     from airflow_mlops import __version__
+    from airflow_mlops.core.limits import CAPS
+
+    caps = {
+        key: {
+            "description": f"{cap.description} Over the cap the task is ERRORED (fails closed), with a "
+            "message naming the cap.",
+            "version_added": "0.1.0",
+            "type": "integer",
+            "example": str(cap.default * 10),
+            "default": str(cap.default),
+        }
+        for key, cap in CAPS.items()
+    }
 
     return {
         "package-name": "airflow-mlops",
@@ -79,6 +92,7 @@ def get_provider_info() -> dict[str, Any]:
                         "example": "False",
                         "default": "True",
                     },
+                    **caps,
                 },
             }
         },

@@ -5,6 +5,7 @@ The environment is set before anything imports Airflow, so every test (and every
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -69,6 +70,14 @@ def _pg_admin():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def pg_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the real server; dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the real server (its URL); dropped afterwards. For fixtures
+    of a wider scope than ``pg_database``."""
     import sqlalchemy as sa
 
     name = f"mlops_test_{uuid.uuid4().hex[:10]}"

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_mlops.core.limits import CAPS, check_cap
 from airflow_mlops.exceptions import InputError
 
 __all__ = ["MetricsProfile"]
@@ -17,20 +18,39 @@ class MetricsProfile:
     metrics: dict[str, float]
 
     @classmethod
-    def from_value(cls, value: Any, *, source: str) -> MetricsProfile:
-        """Validate what a ``metrics=`` callable or XCom returned: a mapping of names to finite numbers."""
+    def from_value(
+        cls,
+        value: Any,
+        *,
+        source: str,
+        max_metrics: int = CAPS["max_metrics"].default,
+        max_name_length: int = CAPS["max_metric_name_length"].default,
+    ) -> MetricsProfile:
+        """Validate what a ``metrics=`` callable or XCom returned: a mapping of names to finite numbers.
+
+        :param max_metrics: ``[mlops] max_metrics``, the most metrics it may hold.
+        :param max_name_length: ``[mlops] max_metric_name_length``, the longest name it may hold.
+        """
         if not isinstance(value, Mapping) or not value:
             raise InputError(
                 f"{source} must return a non-empty dict of metric name -> number; got {value!r:.200}."
             )
+        advice = "record only the metrics a check compares"
+        check_cap(source, len(value), "metrics", key="max_metrics", cap=max_metrics, advice=advice)
         metrics: dict[str, float] = {}
         for key, raw in value.items():
+            name = str(key)
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            check_cap(
+                f"{source}: metric {shown!r}", len(name), "characters", key="max_metric_name_length",
+                cap=max_name_length, advice="shorten the name",
+            )  # fmt: skip
             if isinstance(raw, bool) or not isinstance(raw, int | float) and not hasattr(raw, "__float__"):
                 raise InputError(f"{source}: metric {key!r} is {raw!r:.80}, not a number.")
             number = float(raw)
             if not math.isfinite(number):
                 raise InputError(f"{source}: metric {key!r} is {number}; metrics must be finite numbers.")
-            metrics[str(key)] = number
+            metrics[name] = number
         return cls(metrics=metrics)
 
     def to_dict(self) -> dict[str, Any]:

@@ -42,7 +42,8 @@ __all__ = [
 
 CHANNEL_TYPES: tuple[str, ...] = ("email", "slack", "pagerduty", "webhook")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION = timedelta(days=3650)
 _TEAM_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -51,15 +52,20 @@ class OwnersError(InputError):
 
 
 def parse_duration(value: Any, *, where: str = "duration") -> timedelta:
-    """``"90s"``, ``"30m"``, ``"4h"``, ``"1d"``, ``"2w"`` (or a number of seconds) as a timedelta."""
+    """``"90s"``, ``"30m"``, ``"4h"``, ``"1d"``, ``"2w"`` (or a number of seconds) as a timedelta, of at
+    most :data:`MAX_DURATION` (so that ``now + duration`` is always a time)."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value)) if isinstance(value, str) else None
-    if not match:
-        raise OwnersError(f"{where}={value!r} is not a duration; write e.g. 30m, 4h, 1d or 2w.")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value)) if isinstance(value, str) else None
+        if not match:
+            raise OwnersError(f"{where}={value!r} is not a duration; write e.g. 30m, 4h, 1d or 2w.")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_DURATION.total_seconds():
+        raise OwnersError(f"{where}={value!r} is longer than {MAX_DURATION.days} days; give a shorter one.")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True, kw_only=True)

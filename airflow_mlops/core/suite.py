@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_mlops.core.limits import CAPS, check_cap
 from airflow_mlops.core.results import Severity
 from airflow_mlops.exceptions import SuiteError
 
@@ -120,13 +121,22 @@ def _from_gx_suite(suite: Any) -> SuiteSpec:
     return SuiteSpec(name=str(suite.name), expectations=specs, source=f"suite {suite.name!r}")
 
 
-def load_suite(suite: Any, *, base_dir: str | os.PathLike[str] | None = None) -> SuiteSpec:
+def load_suite(
+    suite: Any,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    max_expectations: int = CAPS["max_expectations_per_suite"].default,
+) -> SuiteSpec:
     """Read a suite given as a GX suite file, a suite dict, a list of expectation dicts or a ``gx.ExpectationSuite``.
 
     Entries are validated for shape only; whether a type exists is decided by GX when the suite runs, so
     one bad expectation is reported as ERRORED without hiding the others.
+
+    :param max_expectations: ``[mlops] max_expectations_per_suite``: a larger suite is a SuiteError (it
+        would record a result row per expectation).
     """
     if hasattr(suite, "expectations") and hasattr(suite, "name") and not isinstance(suite, Mapping):
+        _check_size(f"suite {suite.name!r}", len(suite.expectations), max_expectations)
         return _from_gx_suite(suite)
     if isinstance(suite, str | os.PathLike):
         path = Path(suite)
@@ -159,5 +169,13 @@ def load_suite(suite: Any, *, base_dir: str | os.PathLike[str] | None = None) ->
         raise SuiteError(f"{source}: 'expectations' must be a list; got {type(entries).__name__}.")
     if not entries:
         raise SuiteError(f"{source} holds no expectations; a suite that checks nothing cannot pass a gate.")
+    _check_size(source, len(entries), max_expectations)
     specs = [_spec_from_dict(e, source=f"{source}, expectation #{i}") for i, e in enumerate(entries, start=1)]
     return SuiteSpec(name=name, expectations=specs, source=source)
+
+
+def _check_size(source: str, count: int, cap: int) -> None:
+    check_cap(
+        source, count, "expectations", key="max_expectations_per_suite", cap=cap,
+        advice="split it into several suites (one task each)", error=SuiteError,
+    )  # fmt: skip

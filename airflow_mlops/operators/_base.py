@@ -183,6 +183,7 @@ class MlopsCheckOperator(BaseOperator):
         retryable = False
         try:
             outcome = self.run_checks(context)
+            self._check_result_count(outcome)
             if not outcome.results:
                 outcome.results.append(
                     CheckResult(
@@ -275,6 +276,16 @@ class MlopsCheckOperator(BaseOperator):
 
     def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
         return self._openlineage()
+
+    def _check_result_count(self, outcome: CheckOutcome) -> None:
+        """Over ``[mlops] max_results_per_task`` the task is ERRORED: nothing is truncated into a pass."""
+        from airflow_mlops.config import cap
+        from airflow_mlops.core.limits import check_cap
+
+        check_cap(
+            f"task {self.task_id}", len(outcome.results), "results", key="max_results_per_task",
+            cap=cap("max_results_per_task"), advice="split its checks over several tasks",
+        )  # fmt: skip
 
     def after_record(
         self, context: Context, status: Status, outcome: CheckOutcome, summary: CheckRunSummary

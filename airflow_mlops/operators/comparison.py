@@ -202,6 +202,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         run_id: str,
         run_after: Any,
     ) -> CheckOutcome:
+        from airflow_mlops.config import metrics_caps
         from airflow_mlops.core.metrics import MetricsProfile
 
         source = _describe_metrics(self.metrics)
@@ -210,7 +211,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             if callable(self.metrics)
             else _literal(self.metrics, source)
         )
-        current = MetricsProfile.from_value(value, source=source)
+        current = MetricsProfile.from_value(value, source=source, **metrics_caps())
         rows = self._baseline_rows(store, policy, key=key, kind="metrics", run_id=run_id, run_after=run_after)
         baseline = (
             MetricsProfile.median([MetricsProfile.from_dict(r.profile) for r in rows]) if rows else None

@@ -81,13 +81,16 @@ class DataValidationOperator(MlopsCheckOperator):
         self.result_format = result_format
 
     def run_checks(self, context: Context) -> CheckOutcome:
+        from airflow_mlops.config import cap
         from airflow_mlops.core.gx import run_suite
         from airflow_mlops.core.results import Severity
         from airflow_mlops.core.suite import load_suite
 
         check_choice(f"{self.task_id}: severity", self.severity, ("fail", "warn"))
         check_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
-        suite = load_suite(self.suite, base_dir=self.base_dir())
+        suite = load_suite(
+            self.suite, base_dir=self.base_dir(), max_expectations=cap("max_expectations_per_suite")
+        )
         frame, batch, description = self.load_data(self.data, context)
         columns: list[str] | None
         columns = batch.check() if batch is not None else [str(c) for c in frame.columns]

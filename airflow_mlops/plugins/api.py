@@ -4,7 +4,8 @@ Airflow does not protect plugin routes: every route here depends on Airflow's au
 (``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
 read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
 must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
-server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped.
+server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped. Every
+request is bounded, and a bad input is a 4xx naming it (:mod:`airflow_mlops.plugins.limits`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.plugins import pages
+from airflow_mlops.plugins import limits, pages
+from airflow_mlops.plugins.limits import Id, Offset, json_body
 from airflow_mlops.urls import report_path
 
 __all__ = ["create_app"]
@@ -26,6 +28,8 @@ API = "/api/v1"
 STATUS_PATTERN = "^(" + "|".join(pages.GATE_STATUSES) + ")$"
 STATUS_OR_EMPTY = "^(|" + "|".join(pages.GATE_STATUSES) + ")$"  # a page's filter form sends "" for any
 HISTORY_RUNS = 30
+REPORT_PAGE = 200  # results per report page
+ReportLimit = Annotated[int, Query(ge=1, le=1000, description="results per page")]
 
 
 def _store() -> Any:
@@ -140,8 +144,9 @@ def _incident_json(i: Any) -> dict[str, Any]:
     }
 
 
-def _check_json(store: Any, row: Any, history_runs: int) -> dict[str, Any]:
-    results = [_result_json(r) for r in row.results]
+def _check_json(store: Any, row: Any, page: list[Any], total: int, history_runs: int) -> dict[str, Any]:
+    """A check run with the results ``page`` (of its ``total``), each charted one with its history."""
+    results = [_result_json(r) for r in page]
     charted = [r["name"] for r in results if r["statistic"] is not None or r["band"]]
     if charted and history_runs > 0:
         series: dict[str, list[dict[str, Any]]] = {}
@@ -163,17 +168,41 @@ def _check_json(store: Any, row: Any, history_runs: int) -> dict[str, Any]:
         "status": row.status,
         "message": row.message,
         "data_source": row.data_source,
+        "results_total": total,
         "results": results,
     }
 
 
+def _checks_page(
+    store: Any, rows: list[Any], *, history_runs: int, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Every check run of ``rows`` with its share of the report's results ``offset`` to
+    ``offset + limit`` (results counted check after check, in order), and the page's place."""
+    counts = store.result_counts([row.id for row in rows])
+    checks, start = [], 0  # start: the index in the report of this run's first result
+    for row in rows:
+        total = counts.get(row.id, 0)
+        low, high = max(offset, start), min(offset + limit, start + total)
+        page = store.check_results(row.id, offset=low - start, limit=high - low) if high > low else []
+        checks.append(_check_json(store, row, page, total, history_runs))
+        start += total
+    return checks, {"offset": offset, "limit": limit, "total": start}
+
+
 def task_report(
-    dag_id: str, run_id: str, task_id: str, *, history_runs: int = HISTORY_RUNS
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    *,
+    history_runs: int = HISTORY_RUNS,
+    offset: int = 0,
+    limit: int = REPORT_PAGE,
 ) -> dict[str, Any]:
-    """A gate's decision with its upstream checks, or a check task's own results; with each compared
-    check's history over the task's last ``history_runs`` runs."""
+    """A gate's decision with its upstream checks, or a check task's own results, one page of ``limit``
+    results from ``offset`` (``results_page``); with each compared check's history over the task's last
+    ``history_runs`` runs."""
     store = _store()
-    rows = store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=task_id)
+    rows = store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=task_id, with_results=False)
     if not rows:
         raise HTTPException(
             status_code=404,
@@ -191,16 +220,20 @@ def task_report(
         "runbook_url": summary.get("runbook_url"),
         "overrides": [],
     }
+    page = {"history_runs": history_runs, "offset": offset, "limit": limit}
     if head.kind != "gate":
-        report["checks"] = [_check_json(store, row, history_runs) for row in rows]
+        report["checks"], report["results_page"] = _checks_page(store, rows, **page)
         return report
-    checks = []
     # "upstream" holds labels; a mapped check appears once per map index ("validate[3]"), its task once here
     upstream_tasks = dict.fromkeys(label.split("[")[0] for label in summary.get("upstream") or [])
-    for upstream_task in upstream_tasks:
-        for row in store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=upstream_task):
-            checks.append(_check_json(store, row, history_runs))
-    report["checks"] = checks
+    upstream = [
+        row
+        for upstream_task in upstream_tasks
+        for row in store.latest_task_runs(
+            dag_id=dag_id, run_id=run_id, task_id=upstream_task, with_results=False
+        )
+    ]
+    report["checks"], report["results_page"] = _checks_page(store, upstream, **page)
     report["overrides"] = [
         {"by": o.created_by, "reason": o.reason, "at": _iso(o.created_at), "active": o.active}
         for o in store.overrides(dag_id=dag_id, run_id=run_id)
@@ -278,7 +311,7 @@ def _router() -> APIRouter:
         dag_id: str | None = None,
         status: str | None = Query(default=None, pattern=STATUS_PATTERN),
         limit: int = Query(default=50, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         return gates_listing(user, owner, dag_id, status, limit, offset)
 
@@ -288,9 +321,14 @@ def _router() -> APIRouter:
         summary="A gate's decision and upstream checks, or a check task's results, with history",
     )
     def get_report(
-        dag_id: str, run_id: str, task_id: str, history: int = Query(default=HISTORY_RUNS, ge=0, le=200)
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        history: int = Query(default=HISTORY_RUNS, ge=0, le=200),
+        offset: Offset = 0,
+        limit: ReportLimit = REPORT_PAGE,
     ) -> dict[str, Any]:
-        return task_report(dag_id, run_id, task_id, history_runs=history)
+        return task_report(dag_id, run_id, task_id, history_runs=history, offset=offset, limit=limit)
 
     def open_incidents(user: Any, owner: str | None, dag_id: str | None, limit: int) -> list[dict[str, Any]]:
         readable = _readable_dag_ids(user)
@@ -325,15 +363,21 @@ def _router() -> APIRouter:
         return _incident_json(row)
 
     @router.post(f"{API}/incidents/{{incident_id}}/ack", summary="Acknowledge: repeats stay quiet")
-    def ack(incident_id: int, user: WriterDep, body: NoteBody) -> dict[str, Any]:
+    def ack(
+        incident_id: Id, user: WriterDep, body: Annotated[NoteBody, json_body(NoteBody)]
+    ) -> dict[str, Any]:
         return _act(user, incident_id, "ack", until=None, note=body.note)
 
     @router.post(f"{API}/incidents/{{incident_id}}/resolve", summary="Resolve the incident")
-    def resolve(incident_id: int, user: WriterDep, body: NoteBody) -> dict[str, Any]:
+    def resolve(
+        incident_id: Id, user: WriterDep, body: Annotated[NoteBody, json_body(NoteBody)]
+    ) -> dict[str, Any]:
         return _act(user, incident_id, "resolve", until=None, note=body.note)
 
     @router.post(f"{API}/incidents/{{incident_id}}/snooze", summary="Snooze for a duration")
-    def snooze(incident_id: int, user: WriterDep, body: SnoozeBody) -> dict[str, Any]:
+    def snooze(
+        incident_id: Id, user: WriterDep, body: Annotated[SnoozeBody, json_body(SnoozeBody)]
+    ) -> dict[str, Any]:
         from airflow_mlops.core.owners import OwnersError, parse_duration
 
         try:
@@ -372,7 +416,7 @@ def _router() -> APIRouter:
         return dag_ids
 
     @router.post(f"{API}/baselines/pin", summary="Pin a run's profile (default: the latest) under a label")
-    def pin(user: WriterDep, body: PinBody) -> dict[str, Any]:
+    def pin(user: WriterDep, body: Annotated[PinBody, json_body(PinBody)]) -> dict[str, Any]:
         _key_dags(user, body.key)
         try:
             row = _store().pin(
@@ -384,7 +428,7 @@ def _router() -> APIRouter:
         return row.summary()
 
     @router.post(f"{API}/baselines/unpin", summary="Retire a label's active pin")
-    def unpin(user: WriterDep, body: UnpinBody) -> dict[str, Any]:
+    def unpin(user: WriterDep, body: Annotated[UnpinBody, json_body(UnpinBody)]) -> dict[str, Any]:
         _key_dags(user, body.key)
         try:
             row = _store().unpin(key=body.key, label=body.label, user=user.get_name(), reason=body.reason)
@@ -395,7 +439,7 @@ def _router() -> APIRouter:
     @router.post(
         f"{API}/overrides", summary="Override a gate's decision (takes effect when the gate re-runs)"
     )
-    def override(user: WriterDep, body: OverrideBody) -> dict[str, Any]:
+    def override(user: WriterDep, body: Annotated[OverrideBody, json_body(OverrideBody)]) -> dict[str, Any]:
         if body.dag_id not in _readable_dag_ids(user):
             raise HTTPException(status_code=404, detail=f"no gate decision for {body.dag_id}.{body.task_id}")
         _require_edit(user, body.dag_id)
@@ -423,7 +467,7 @@ def _router() -> APIRouter:
         owner: str | None = None,
         dag_id: str | None = None,
         status: str | None = Query(default=None, pattern=STATUS_OR_EMPTY),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> str:
         owner, dag_id, status = owner or None, dag_id or None, status or None
         listing = gates_listing(user, owner, dag_id, status, 50, offset)
@@ -452,8 +496,16 @@ def _router() -> APIRouter:
         dependencies=[Depends(requires_access_dag("GET"))],
         include_in_schema=False,
     )
-    def report_page(request: Request, dag_id: str, run_id: str, task_id: str) -> str:
-        return pages.render_report(_root(request), task_report(dag_id, run_id, task_id))
+    def report_page(
+        request: Request,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        offset: Offset = 0,
+        limit: ReportLimit = REPORT_PAGE,
+    ) -> str:
+        report = task_report(dag_id, run_id, task_id, offset=offset, limit=limit)
+        return pages.render_report(_root(request), report, default_limit=REPORT_PAGE)
 
     @router.get("/baselines", response_class=HTMLResponse, include_in_schema=False)
     def baselines_page(request: Request, user: GetUserDep) -> str:
@@ -465,6 +517,7 @@ def _router() -> APIRouter:
 
 def create_app() -> FastAPI:
     app = FastAPI(
+        dependencies=[Depends(limits.checked_params)],
         title="airflow-mlops",
         version="1",
         description="Quality gates, checks, incidents and baselines recorded by airflow-mlops. Every route "
@@ -472,4 +525,5 @@ def create_app() -> FastAPI:
         "and a JSON body.",
     )
     app.include_router(_router())
+    limits.install(app)
     return app

@@ -348,7 +348,34 @@ def _history_points(history: Iterable[Mapping[str, Any]], current_run: str) -> l
     ]
 
 
-def render_report(root: str, report: Mapping[str, Any]) -> str:
+def _results_pager(root: str, report: Mapping[str, Any], default_limit: int) -> str:
+    """Where this page is among the report's results, with links to the others ("results 201–400 of
+    450 · ← previous · next →"); nothing when they fit on one page."""
+    page = report.get("results_page") or {}
+    offset, limit, total = page.get("offset", 0), page.get("limit", default_limit), page.get("total", 0)
+    if offset == 0 and total <= limit:
+        return ""
+    href = report_href(root, report["dag_id"], report["run_id"], report["task_id"])
+
+    def link(to: int, label: str) -> str:
+        params = {"offset": to, **({"limit": limit} if limit != default_limit else {})}
+        return f'<a href="{e(href)}?{e(urlencode(params))}">{label}</a>'
+
+    parts = [
+        f"results {offset + 1}–{min(offset + limit, total)} of {total}"
+        if offset < total
+        else f"no results from {offset + 1} on ({total} in all)"
+    ]
+    if offset > 0:
+        parts.append(link(max(0, min(offset, total) - limit), "← previous"))
+    if offset + limit < total:
+        parts.append(link(offset + limit, "next →"))
+    return f'<p class="pager">{" · ".join(parts)}</p>'
+
+
+def render_report(root: str, report: Mapping[str, Any], *, default_limit: int = 200) -> str:
+    """The report page; with ``results_page`` in ``report``, links to its other pages of results
+    (``default_limit`` results per page unless ``?limit=`` says otherwise)."""
     is_gate = report["kind"] == "gate"
     title = f"{report['dag_id']}.{report['task_id']}"
     reasons = "".join(f"<li>{e(r)}</li>" for r in report.get("reasons") or [])
@@ -393,10 +420,11 @@ def render_report(root: str, report: Mapping[str, Any]) -> str:
         body += f"<h2>Why</h2><ul>{reasons}</ul>"
     elif report.get("message"):
         body += f"<p>{e(report['message'])}</p>"
+    pager = _results_pager(root, report, default_limit)
     body += (
-        "<h2>Checks</h2><table><tr><th>task</th><th>check</th><th>status</th><th>observed</th>"
+        f"<h2>Checks</h2>{pager}<table><tr><th>task</th><th>check</th><th>status</th><th>observed</th>"
         "<th>expected / threshold</th><th>baseline</th><th>statistic</th><th>unexpected sample</th>"
-        f"<th>message</th></tr>{''.join(rows)}</table>"
+        f"<th>message</th></tr>{''.join(rows)}</table>{pager}"
     )
     if charts:
         body += (

@@ -790,13 +790,15 @@ class ResultsStore:
         return self._write(work)
 
     # -- gates, overrides, incidents, notifications ----------------------------------------------------
-    def latest_task_runs(self, *, dag_id: str, run_id: str, task_id: str) -> list[CheckRunRow]:
-        """The latest try of every map index of a task in a DAG run, with results."""
+    def latest_task_runs(
+        self, *, dag_id: str, run_id: str, task_id: str, with_results: bool = True
+    ) -> list[CheckRunRow]:
+        """The latest try of every map index of a task in a DAG run, with results unless ``with_results``
+        is False (then read them a page at a time with :meth:`check_results`)."""
 
         def work(session: Session) -> list[CheckRunRow]:
             query = (
                 sa.select(CheckRunRow)
-                .options(selectinload(CheckRunRow.results))
                 .where(
                     CheckRunRow.dag_id == dag_id,
                     CheckRunRow.run_id == run_id,
@@ -804,6 +806,36 @@ class ResultsStore:
                     _latest_check_try(),
                 )
                 .order_by(CheckRunRow.map_index)
+            )
+            if with_results:
+                query = query.options(selectinload(CheckRunRow.results))
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def result_counts(self, check_run_ids: Collection[int]) -> dict[int, int]:
+        """How many results each of these check runs recorded (runs without any are left out)."""
+
+        def work(session: Session) -> dict[int, int]:
+            query = (
+                sa.select(CheckResultRow.check_run_id, sa.func.count())
+                .where(CheckResultRow.check_run_id.in_(list(check_run_ids)))
+                .group_by(CheckResultRow.check_run_id)
+            )
+            return {int(run_id): int(count) for run_id, count in session.execute(query)}
+
+        return self._read(work)
+
+    def check_results(self, check_run_id: int, *, offset: int = 0, limit: int = 200) -> list[CheckResultRow]:
+        """One page of a check run's results, in the order they were recorded."""
+
+        def work(session: Session) -> list[CheckResultRow]:
+            query = (
+                sa.select(CheckResultRow)
+                .where(CheckResultRow.check_run_id == check_run_id)
+                .order_by(CheckResultRow.position)
+                .offset(offset)
+                .limit(limit)
             )
             return list(session.scalars(query))
 

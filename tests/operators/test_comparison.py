@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -172,6 +174,21 @@ def test_sql_source_quantiles_sketch_reaches_the_profile(dags, store, pg_url, mo
             bound = (column.max - column.min) / SKETCH_BINS
             got = fine.columns[name].quantiles
             assert all(abs(a - b) <= bound + 1e-9 for a, b in zip(got, column.quantiles, strict=True)), name
+
+
+def test_metrics_over_the_configured_cap_are_errored(dags, store, monkeypatch) -> None:
+    from airflow_mlops import baselines
+    from airflow_mlops.exceptions import InputError
+
+    monkeypatch.setenv("AIRFLOW__MLOPS__MAX_METRICS", "1")
+    dag_run = run_dag(dags.compare_metrics)
+    assert task_states(dag_run) == {"compare_model": "failed"}
+    row = store.latest_check_run(dag_id=dag_run.dag_id, task_id="compare_model", run_id=dag_run.run_id)
+    assert row.status == "ERRORED" and re.search(
+        r"has \d+ metrics, over the cap of 1 \(\[mlops\] max_metrics\)", row.message
+    )
+    with pytest.raises(InputError, match=r"metrics has 2 metrics, over the cap of 1"):
+        baselines.record_profile("capped", metrics={"auc": 0.9, "f1": 0.8})  # a notebook obeys it too
 
 
 def test_model_metric_regression_against_pinned_champion(dags, store) -> None:

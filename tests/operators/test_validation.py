@@ -86,6 +86,25 @@ def test_bad_frames_are_errored(dags, store, fault: str, needle: str) -> None:
     assert needle in row.message and "wine_frame" in row.message
 
 
+def test_a_suite_or_a_task_over_its_cap_is_errored_not_truncated(dags, store, monkeypatch) -> None:
+    """The [mlops] caps fail closed: no expectation's result is recorded, so none can pass a gate."""
+    monkeypatch.setenv("AIRFLOW__MLOPS__MAX_EXPECTATIONS_PER_SUITE", "3")
+    too_long = run_dag(dags.validate_frame)
+    monkeypatch.delenv("AIRFLOW__MLOPS__MAX_EXPECTATIONS_PER_SUITE")
+    monkeypatch.setenv("AIRFLOW__MLOPS__MAX_RESULTS_PER_TASK", "3")
+    too_many = run_dag(dags.validate_frame)
+    for dag_run, message in (
+        (too_long, "suite list has 4 expectations, over the cap of 3 ([mlops] max_expectations_per_suite); "
+                   "split it into several suites (one task each), or raise max_expectations_per_suite in "
+                   "[mlops] (env AIRFLOW__MLOPS__MAX_EXPECTATIONS_PER_SUITE)."),
+        (too_many, "task validate has 4 results, over the cap of 3 ([mlops] max_results_per_task)"),
+    ):  # fmt: skip
+        assert task_states(dag_run) == {"validate": "failed"}
+        row = latest(store, dag_run)
+        assert row.status == "ERRORED" and [r.name for r in row.results] == ["input"], row.message
+        assert message in row.message
+
+
 # -- files ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_files_pass_and_corrupted_day_fails(dags, store, fmt: str) -> None:
