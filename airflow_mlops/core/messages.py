@@ -1,4 +1,8 @@
-"""The content of alerts: one subject, one JSON payload, one HTML body (every data value escaped)."""
+"""The content of alerts: one subject, one JSON payload, one HTML body (every data value escaped).
+
+Links are checked again here, where they are sent: a report or runbook URL that is not http(s) (say, one
+stored before the checks at parse and load time existed) is left out, never sent as a link.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_mlops.core.results import MAX_LISTED, json_safe
+from airflow_mlops.urls import allowed_url
 
 __all__ = ["alert_payload", "alert_subject", "render_html", "render_text"]
 
@@ -70,8 +75,8 @@ def alert_payload(
             "more_failing_checks": max(0, len(failing) - MAX_LISTED),
             "first_seen": first_seen,
             "count": count,
-            "report_url": report_url,
-            "runbook_url": runbook_url,
+            "report_url": allowed_url(report_url),
+            "runbook_url": allowed_url(runbook_url),
         },
         max_str=300,
     )
@@ -96,8 +101,8 @@ def render_text(payload: Mapping[str, Any]) -> str:
         )
     if payload.get("more_failing_checks"):
         lines.append(f"... and {payload['more_failing_checks']} more")
-    lines.append(f"Report: {payload.get('report_url') or 'n/a'}")
-    lines.append(f"Runbook: {payload.get('runbook_url') or 'n/a'}")
+    lines.append(f"Report: {allowed_url(payload.get('report_url')) or 'n/a'}")
+    lines.append(f"Runbook: {allowed_url(payload.get('runbook_url')) or 'n/a'}")
     return "\n".join(lines)
 
 
@@ -113,8 +118,8 @@ def render_html(payload: Mapping[str, Any]) -> str:
         + "</tr>"
         for f in payload.get("failing_checks", [])
     )
-    link = payload.get("report_url")
-    runbook = payload.get("runbook_url")
+    link = allowed_url(payload.get("report_url"))
+    runbook = allowed_url(payload.get("runbook_url"))
     return (
         f"<p><b>Owner:</b> {e(str(payload.get('team')))} ({e(str(payload.get('owner')))})<br>"
         f"<b>DAG:</b> {e(str(payload.get('dag_id')))} &middot; <b>gate:</b> {e(str(payload.get('gate_task_id')))}"
