@@ -4,7 +4,9 @@ Airflow does not protect plugin routes: every route here depends on Airflow's au
 (``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
 read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
 must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
-server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped.
+server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped, and served
+with a Content-Security-Policy (:mod:`airflow_mlops.plugins.security`); a URL drawn from data is returned
+only when it is http(s).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.plugins import pages
-from airflow_mlops.urls import report_path
+from airflow_mlops.plugins import pages, security
+from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = ["create_app"]
 
@@ -133,7 +135,7 @@ def _incident_json(i: Any) -> dict[str, Any]:
         "first_seen": _iso(i.first_seen),
         "last_seen": _iso(i.last_seen),
         "last_run_id": i.last_run_id,
-        "runbook_url": i.runbook_url,
+        "runbook_url": allowed_url(i.runbook_url),
         "acked_by": i.acked_by,
         "snoozed_until": _iso(i.snoozed_until),
         "resolved_by": i.resolved_by,
@@ -188,7 +190,7 @@ def task_report(
         "data_source": head.data_source,
         "decision": summary.get("decision"),
         "reasons": summary.get("reasons") or [],
-        "runbook_url": summary.get("runbook_url"),
+        "runbook_url": allowed_url(summary.get("runbook_url")),
         "overrides": [],
     }
     if head.kind != "gate":
@@ -472,4 +474,5 @@ def create_app() -> FastAPI:
         "and a JSON body.",
     )
     app.include_router(_router())
+    security.install(app)
     return app
