@@ -26,6 +26,17 @@ HOSTILE = "javascript:fetch('/mlops/api/v1/incidents/2/resolve',{method:'POST',b
 LONG = "https://wiki.example.com/runbooks/ml-platform?" + "&".join(f"step{i}=x" for i in range(150))
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A fresh results store per test, on SQLite and on the real PostgreSQL (the app reads the same one)."""
+    from airflow_mlops.config import get_store
+
+    sqlite = f"sqlite:///{tmp_path / 'store.db'}"
+    url = sqlite if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", url)
+    return get_store(url)
+
+
 def test_pages_run_no_inline_script_and_nothing_is_sniffed(client) -> None:
     from airflow_mlops.plugins.pages import ASSETS
     from airflow_mlops.plugins.security import CONTENT_SECURITY_POLICY
