@@ -14,7 +14,7 @@ from typing import Any
 from airflow_mlops.core.results import MAX_LISTED, json_safe
 from airflow_mlops.urls import allowed_url
 
-__all__ = ["alert_payload", "alert_subject", "render_html", "render_text"]
+__all__ = ["alert_payload", "alert_subject", "render_html", "render_text", "with_allowed_links"]
 
 _TITLES = {
     "new": "FAILED",
@@ -80,6 +80,12 @@ def alert_payload(
         },
         max_str=300,
     )
+
+
+def with_allowed_links(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` with every top-level ``*_url`` that is not an http(s) URL set to None: what a channel
+    is given at delivery, whenever the payload was queued."""
+    return {k: allowed_url(v) if str(k).endswith("_url") else v for k, v in payload.items()}
 
 
 def _value(value: Any) -> str:
