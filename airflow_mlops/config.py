@@ -96,11 +96,22 @@ def load_owner_registry(*, required: bool = False) -> OwnerRegistry | None:
 
 
 def configured_base_url() -> str:
-    """``[mlops] base_url``, else ``[api] base_url``, without a trailing slash; ``""`` when neither is set."""
+    """``[mlops] base_url``, else ``[api] base_url``, without a trailing slash; ``""`` when neither is set.
+
+    :raises UrlError: the setting is not an http(s) URL (every alert and extra link starts with it).
+    """
     from airflow.sdk.configuration import conf
 
-    url = _conf_get("base_url", "").strip() or str(conf.get("api", "base_url", fallback="") or "").strip()
-    return url.rstrip("/")
+    from airflow_mlops.urls import check_url
+
+    for section, value in (
+        ("mlops", _conf_get("base_url", "")),
+        ("api", conf.get("api", "base_url", fallback="")),
+    ):
+        url = str(value or "").strip()
+        if url:
+            return check_url(url, where=f"[{section}] base_url").rstrip("/")
+    return ""
 
 
 def base_url() -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 SUITE = [{"type": "expect_column_to_exist", "kwargs": {"column": "a"}}]
+JS = "javascript:fetch('/mlops/api/v1/incidents/2/resolve',{method:'POST'})"
 
 
 def _validation(**kwargs: Any) -> Any:
@@ -96,6 +97,26 @@ def _owners(data: Any) -> Any:
     return parse_registry(data, source="owners.yaml")
 
 
+def _owners_file(tmp: Path, text: str) -> Any:
+    from airflow_mlops.core.owners import load_registry
+
+    (tmp / "owners.yaml").write_text(text)
+    return load_registry(tmp / "owners.yaml")
+
+
+def _mean_on_infinities() -> Any:
+    import numpy as np
+    import pandas as pd
+
+    from airflow_mlops.core.profile import profile_frame
+
+    finite, infinite = (
+        profile_frame(pd.DataFrame({"x": values})) for values in ([1.0, 2.0], [np.inf, -np.inf])
+    )
+    result = _check("Mean", "x", fail=0.1).evaluate(infinite, finite)
+    raise ValueError(f"{result.status.value}: {result.message}")  # surfaced as the case's error
+
+
 def _contract(tmp: Path, text: str) -> Any:
     from airflow_mlops.contract import load_contract
 
@@ -163,8 +184,12 @@ MATRIX: list[tuple[str, str, Callable[[Path], Any], str, str]] = [
     ("check-nan-threshold", "RowCount(warn=nan)", lambda t: _check("RowCount", warn=float("nan")), "InputError", "warn=nan must be a finite number"),
     ("check-no-threshold", "NullRate('x')", lambda t: _check("NullRate", "x"), "InputError", "give warn=, fail= or both"),
     ("check-empty-column", "NullRate('')", lambda t: _check("NullRate", "", fail=0.1), "InputError", "column must be a non-empty column name"),
+    ("check-mean-all-infinite", "Mean('x') on a column of ±inf only", lambda t: _mean_on_infinities(), "ValueError", "ERRORED: .*the current column has only infinite values"),
     ("check-numeric-method-on-text", "Drift('country', method='ks') on text", lambda t: _drift_on_text("ks"), "ValueError", "ERRORED: .*country"),
     ("gate-on-fail", "on_fail='explode'", lambda t: _gate(on_fail="explode"), "ValueError", "on_fail='explode'"),
+    ("gate-runbook-javascript", "runbook_url='javascript:...'", lambda t: _gate(runbook_url=JS), "UrlError", "g: runbook_url=.javascript:.* is not allowed: it has scheme javascript:"),
+    ("gate-runbook-list", "runbook_url=[1, 2]", lambda t: _gate(runbook_url=[1, 2]), "UrlError", r"g: runbook_url=\[1, 2\] is not allowed: it is list, not a string"),
+    ("gate-runbook-relative", "runbook_url='//evil.example.com'", lambda t: _gate(runbook_url="//evil.example.com"), "UrlError", "give an absolute http:// or https:// URL"),
     ("sensor-empty-dag", "external_dag_id=''", lambda t: _sensor(external_dag_id=""), "TypeError", "external_dag_id= must be a non-empty string"),
     ("sensor-run-and-date", "run_id= and logical_date=", lambda t: _sensor(run_id="r", logical_date="2026-01-01"), "TypeError", "give run_id= or logical_date=, not both"),
     ("sensor-store-errors", "max_store_errors=0", lambda t: _sensor(max_store_errors=0), "TypeError", "max_store_errors= must be an integer >= 1"),
@@ -173,6 +198,8 @@ MATRIX: list[tuple[str, str, Callable[[Path], Any], str, str]] = [
     ("sql-table-and-query", "table= and query=", lambda t: _sql(query="select 1"), "TypeError", "exactly one of table= or query="),
     ("sql-parallel", "SqlSource(parallel=0)", lambda t: _sql(parallel=0), "TypeError", r"parallel=\.\.\.\) must be an integer from 1 to 16"),
     ("sql-injection-identifier", "table='orders; DROP TABLE x'", lambda t: __import__("airflow_mlops.core.sql", fromlist=["x"]).split_table_name("orders; DROP TABLE x"), "DataSourceError", "contains ';'"),
+    ("sql-injection-schema", "schema='public; DROP TABLE x'", lambda t: __import__("airflow_mlops.core.sql", fromlist=["x"]).split_table_name("orders", "public; DROP TABLE x"), "DataSourceError", "^schema='public; DROP TABLE x' contains ';'"),
+    ("store-sqlite-uri", "results_db_url='sqlite:///file:x.db?mode=ro&uri=true'", lambda t: __import__("airflow_mlops.store", fromlist=["x"]).ResultsStore(f"sqlite:///file:{t}/x.db?mode=ro&uri=true"), "StoreUnavailableError", "SQLite URI mode .* is not supported"),
     ("data-non-utf8-csv", "a latin-1 CSV", lambda t: _file(t, "latin1.csv", "name\ncaf\xe9\n".encode("latin-1")), "DataSourceError", "latin1.csv' is not UTF-8"),
     ("data-empty-csv", "an empty CSV", lambda t: _file(t, "empty.csv", b""), "DataSourceError", "empty.csv' is empty"),
     ("data-truncated-parquet", "a truncated Parquet file", lambda t: _file(t, "cut.parquet", b"PAR1\x00\x01"), "DataSourceError", "cut.parquet' cannot be read as PARQUET"),
@@ -184,6 +211,11 @@ MATRIX: list[tuple[str, str, Callable[[Path], Any], str, str]] = [
     ("metrics-text", "metrics={'auc': 'x'}", lambda t: _metrics({"auc": "x"}), "InputError", "metric 'auc' is 'x', not a number"),
     ("owners-channel-type", "channel type 'fax'", lambda t: _owners({"teams": {"a": {"channels": [{"type": "fax"}]}}}), "OwnersError", "team 'a', channel #1: type='fax'"),
     ("owners-duration", "renotify_after: soon", lambda t: __import__("airflow_mlops.core.owners", fromlist=["x"]).parse_duration("soon", where="renotify_after"), "OwnersError", "renotify_after='soon' is not a duration"),
+    ("owners-runbook-javascript", "runbook_url: javascript:...", lambda t: _owners({"teams": {"a": {"runbook_url": JS}}}), "OwnersError", "team 'a': runbook_url=.javascript:.* is not allowed"),
+    ("owners-runbook-list", "runbook_url: [1, 2]", lambda t: _owners_file(t, "teams:\n  a:\n    runbook_url: [1, 2]\n"), "OwnersError", r"owners.yaml', line 3: team 'a': runbook_url=\[1, 2\] is not allowed"),
+    ("owners-display-name-type", "display_name: [a, b]", lambda t: _owners_file(t, "teams:\n  a:\n    display_name: [a, b]\n"), "OwnersError", r"line 3: team 'a': display_name=\['a', 'b'\] must be a string"),
+    ("owners-alias-bomb", "a YAML alias bomb (billion laughs)", lambda t: _owners_file(t, "x: &a [lol, lol]\ny: &b [*a, *a]\nteams: {a: {display_name: *b}}\n"), "OwnersError", "line 1: YAML anchors and aliases .* are not allowed"),
+    ("owners-mail-header-injection", "to: ['a@b.c\\r\\nBcc: x@y.z']", lambda t: _owners({"teams": {"a": {"channels": [{"type": "email", "to": ["a@b.c\r\nBcc: x@y.z"]}]}}}), "OwnersError", "must be a list of e-mail addresses"),
     ("contract-missing", "a contract path that does not exist", lambda t: __import__("airflow_mlops.contract", fromlist=["x"]).load_contract(t / "none.yaml"), "ContractError", "none.yaml' does not exist"),
     ("contract-not-a-mapping", "a contract that is a list", lambda t: _contract(t, "- 1\n- 2\n"), "ContractError", "does not match the contract schema"),
     ("api-oversized-note", "a 2001-character note", lambda t: _body("NoteBody", note="x" * 2001), "ValidationError", "note"),

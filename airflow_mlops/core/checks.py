@@ -296,8 +296,10 @@ class Mean(BaselineCheck):
             )
         cur, base = cur_col.mean, base_col.mean
         if cur is None or base is None:
-            side = "current" if cur is None else "baseline"
-            raise InputError(f"Mean('{self.column}'): the {side} column has no non-null values.")
+            side, col = ("current", cur_col) if cur is None else ("baseline", base_col)
+            infinite = col.inf_count and not col.finite_count
+            what = f"only infinite values ({col.inf_count} ±inf)" if infinite else "no non-null values"
+            raise InputError(f"Mean('{self.column}'): the {side} column has {what}.")
         statistic = abs(cur - base) / abs(base) if base != 0 else abs(cur - base)
         return self.graded(statistic, observed=cur, baseline=base, message=f"mean {cur:.6g} vs {base:.6g}")
 

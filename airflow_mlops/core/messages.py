@@ -1,4 +1,8 @@
-"""The content of alerts: one subject, one JSON payload, one HTML body (every data value escaped)."""
+"""The content of alerts: one subject, one JSON payload, one HTML body (every data value escaped).
+
+Links are checked again here, where they are sent: a report or runbook URL that is not http(s) (say, one
+stored before the checks at parse and load time existed) is left out, never sent as a link.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_mlops.core.results import MAX_LISTED, json_safe
+from airflow_mlops.urls import allowed_url
 
-__all__ = ["alert_payload", "alert_subject", "render_html", "render_text"]
+__all__ = ["alert_payload", "alert_subject", "render_html", "render_text", "with_allowed_links"]
 
 _TITLES = {
     "new": "FAILED",
@@ -70,11 +75,17 @@ def alert_payload(
             "more_failing_checks": max(0, len(failing) - MAX_LISTED),
             "first_seen": first_seen,
             "count": count,
-            "report_url": report_url,
-            "runbook_url": runbook_url,
+            "report_url": allowed_url(report_url),
+            "runbook_url": allowed_url(runbook_url),
         },
         max_str=300,
     )
+
+
+def with_allowed_links(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` with every top-level ``*_url`` that is not an http(s) URL set to None: what a channel
+    is given at delivery, whenever the payload was queued."""
+    return {k: allowed_url(v) if str(k).endswith("_url") else v for k, v in payload.items()}
 
 
 def _value(value: Any) -> str:
@@ -96,8 +107,8 @@ def render_text(payload: Mapping[str, Any]) -> str:
         )
     if payload.get("more_failing_checks"):
         lines.append(f"... and {payload['more_failing_checks']} more")
-    lines.append(f"Report: {payload.get('report_url') or 'n/a'}")
-    lines.append(f"Runbook: {payload.get('runbook_url') or 'n/a'}")
+    lines.append(f"Report: {allowed_url(payload.get('report_url')) or 'n/a'}")
+    lines.append(f"Runbook: {allowed_url(payload.get('runbook_url')) or 'n/a'}")
     return "\n".join(lines)
 
 
@@ -113,8 +124,8 @@ def render_html(payload: Mapping[str, Any]) -> str:
         + "</tr>"
         for f in payload.get("failing_checks", [])
     )
-    link = payload.get("report_url")
-    runbook = payload.get("runbook_url")
+    link = allowed_url(payload.get("report_url"))
+    runbook = allowed_url(payload.get("runbook_url"))
     return (
         f"<p><b>Owner:</b> {e(str(payload.get('team')))} ({e(str(payload.get('owner')))})<br>"
         f"<b>DAG:</b> {e(str(payload.get('dag_id')))} &middot; <b>gate:</b> {e(str(payload.get('gate_task_id')))}"

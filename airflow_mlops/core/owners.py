@@ -19,17 +19,20 @@ It is a YAML file (``[mlops] owners_file``, default ``$AIRFLOW_HOME/owners.yaml`
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from airflow_mlops.exceptions import InputError
+from airflow_mlops.urls import UrlError, check_url
 
 __all__ = [
     "CHANNEL_TYPES",
+    "MAX_REGISTRY_BYTES",
     "Channel",
     "OwnerRegistry",
     "OwnersError",
@@ -45,6 +48,11 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION = timedelta(days=3650)
 _TEAM_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_ADDRESS = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[^@\s<>,;:\"'()\[\]\\]+$")
+_TEAM_KEYS = ("display_name", "channels", "runbook_url", "policy")
+_POLICY_KEYS = ("page_on", "renotify_after", "warnings")
+#: A registry file larger than this is refused unread: a real one is a few KB.
+MAX_REGISTRY_BYTES = 1_000_000
 
 
 class OwnersError(InputError):
@@ -59,10 +67,12 @@ def parse_duration(value: Any, *, where: str = "duration") -> timedelta:
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         seconds = float(value)
     else:
-        match = _DURATION.match(str(value)) if isinstance(value, str) else None
+        match = _DURATION.match(value) if isinstance(value, str) else None
         if not match:
             raise OwnersError(f"{where}={value!r} is not a duration; write e.g. 30m, 4h, 1d or 2w.")
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not math.isfinite(seconds):  # nan, 1e400s: not a duration a policy can mean
+        raise OwnersError(f"{where}={value!r} is not a duration; write e.g. 30m, 4h, 1d or 2w.")
     if seconds > MAX_DURATION.total_seconds():
         raise OwnersError(f"{where}={value!r} is longer than {MAX_DURATION.days} days; give a shorter one.")
     return timedelta(seconds=seconds)
@@ -114,95 +124,243 @@ class OwnerRegistry:
             ) from None
 
 
-def _parse_channel(raw: Any, *, where: str) -> Channel:
+@dataclass(frozen=True)
+class _Place:
+    """Where a value sits in the registry, for errors: the file, the line, the team/channel/policy."""
+
+    source: str
+    label: str = ""
+    line: int | None = None
+
+    def inside(self, container: Any, key: Any, label: str) -> _Place:
+        """The team, channel or policy at ``container[key]``."""
+        return _Place(self.source, label, _line(container, key) or self.line)
+
+    def field(self, container: Any, key: str) -> str:
+        """How an error names field ``key`` of ``container``: ``<file>, line 7: team 'ml': runbook_url``."""
+        return self._prefix(_line(container, key) or self.line) + key
+
+    def error(self, text: str) -> OwnersError:
+        return OwnersError(self._prefix(self.line) + text)
+
+    def _prefix(self, line: int | None) -> str:
+        at = f", line {line}" if line else ""
+        return f"{self.source}{at}: " + (f"{self.label}: " if self.label else "")
+
+
+def _line(container: Any, key: Any) -> int | None:
+    """The line of ``container[key]`` in the YAML file (None for a registry built in Python)."""
+    lines = getattr(container, "lines", None)
+    return lines.get(key) if lines else None
+
+
+def _string(raw: Mapping[str, Any], key: str, place: _Place, *, default: str | None = None) -> str | None:
+    """``raw[key]``: a string of 1-200 printable characters, or ``default`` when absent or null."""
+    value = raw.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or not 1 <= len(value) <= 200 or not value.isprintable():
+        raise OwnersError(
+            f"{place.field(raw, key)}={value!r} must be a string of 1-200 printable characters."
+        )
+    return value
+
+
+def _url(raw: Mapping[str, Any], key: str, place: _Place) -> str | None:
+    """``raw[key]``: an http(s) URL (what a browser or mail client may follow), or None when absent."""
+    value = raw.get(key)
+    try:
+        return None if value is None else check_url(value, where=place.field(raw, key))
+    except UrlError as exc:
+        raise OwnersError(str(exc)) from None
+
+
+def _address(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 254 and _ADDRESS.match(value) is not None
+
+
+def _parse_channel(raw: Any, place: _Place) -> Channel:
     if not isinstance(raw, Mapping):
-        raise OwnersError(f"{where} must be a mapping like {{type: email, to: [...]}}; got {raw!r}.")
+        raise place.error(f"a channel is a mapping like {{type: email, to: [...]}}; got {raw!r}.")
     kind = raw.get("type")
     if kind not in CHANNEL_TYPES:
         raise OwnersError(
-            f"{where}: type={kind!r} is not a channel type; use one of {', '.join(CHANNEL_TYPES)}."
+            f"{place.field(raw, 'type')}={kind!r} is not a channel type; use one of {', '.join(CHANNEL_TYPES)}."
         )
     to = raw.get("to", ())
     if isinstance(to, str):
         to = (to,)
-    if not isinstance(to, Sequence) or not all(isinstance(t, str) and "@" in t for t in to):
-        raise OwnersError(f"{where}: to={to!r} must be a list of e-mail addresses.")
+    if not isinstance(to, Sequence) or not all(_address(t) for t in to):
+        raise OwnersError(f"{place.field(raw, 'to')}={to!r} must be a list of e-mail addresses.")
     if kind == "email" and not to:
-        raise OwnersError(f"{where}: an email channel needs to: [address, ...].")
-    conn_id = raw.get("conn_id")
+        raise place.error("an email channel needs to: [address, ...].")
+    conn_id = _string(raw, "conn_id", place)
     if kind != "email" and not conn_id:
-        raise OwnersError(f"{where}: a {kind} channel needs conn_id: <an Airflow connection id>.")
-    if conn_id is not None and not isinstance(conn_id, str):
-        raise OwnersError(f"{where}: conn_id={conn_id!r} must be a string.")
+        raise place.error(f"a {kind} channel needs conn_id: <an Airflow connection id>.")
     options = {k: v for k, v in raw.items() if k not in ("type", "to", "conn_id")}
+    for key, value in options.items():
+        if key == "from_email" and not _address(value):
+            raise OwnersError(f"{place.field(raw, key)}={value!r} must be an e-mail address.")
+        if not isinstance(key, str) or not isinstance(value, str | int | float | bool):
+            raise OwnersError(f"{place.field(raw, str(key))}={value!r} must be a string, number or boolean.")
     return Channel(type=kind, conn_id=conn_id, to=tuple(to), options=options)
 
 
-def _parse_policy(raw: Any, *, where: str) -> TeamPolicy:
+def _parse_policy(raw: Any, place: _Place) -> TeamPolicy:
     if raw is None:
         return TeamPolicy()
     if not isinstance(raw, Mapping):
-        raise OwnersError(f"{where} must be a mapping; got {raw!r}.")
-    unknown = sorted(set(raw) - {"page_on", "renotify_after", "warnings"})
-    if unknown:
-        raise OwnersError(
-            f"{where}: unknown keys {', '.join(unknown)}; use page_on, renotify_after, warnings."
-        )
+        raise place.error(f"a policy is a mapping of {', '.join(_POLICY_KEYS)}; got {raw!r}.")
+    _no_unknown_keys(raw, _POLICY_KEYS, place)
     page_on = raw.get("page_on", "fail")
     if page_on not in ("fail", "warn"):
-        raise OwnersError(f"{where}: page_on={page_on!r} must be 'fail' or 'warn'.")
+        raise OwnersError(f"{place.field(raw, 'page_on')}={page_on!r} must be 'fail' or 'warn'.")
     warnings = raw.get("warnings", "digest")
     if warnings not in ("digest", "notify", "ignore"):
-        raise OwnersError(f"{where}: warnings={warnings!r} must be 'digest', 'notify' or 'ignore'.")
-    renotify = parse_duration(raw.get("renotify_after", "4h"), where=f"{where}: renotify_after")
+        raise OwnersError(
+            f"{place.field(raw, 'warnings')}={warnings!r} must be 'digest', 'notify' or 'ignore'."
+        )
+    renotify = parse_duration(raw.get("renotify_after", "4h"), where=place.field(raw, "renotify_after"))
     return TeamPolicy(page_on=page_on, renotify_after=renotify, warnings=warnings)
 
 
-def parse_registry(data: Any, *, source: str = "owner registry") -> OwnerRegistry:
-    if not isinstance(data, Mapping) or not isinstance(data.get("teams"), Mapping) or not data["teams"]:
-        raise OwnersError(f"{source} must have a non-empty 'teams:' mapping of team key -> settings.")
-    teams: dict[str, Team] = {}
-    for key, raw in data["teams"].items():
-        where = f"{source}: team {key!r}"
-        if not isinstance(key, str) or not _TEAM_KEY.match(key):
-            raise OwnersError(f"{where}: a team key is 1-100 letters, digits, '_', '.' or '-'.")
-        if not isinstance(raw, Mapping):
-            raise OwnersError(f"{where} must be a mapping with display_name, channels, policy.")
-        unknown = sorted(set(raw) - {"display_name", "channels", "runbook_url", "policy"})
-        if unknown:
-            raise OwnersError(f"{where}: unknown keys {', '.join(unknown)}.")
-        channels = raw.get("channels") or []
-        if not isinstance(channels, list):
-            raise OwnersError(f"{where}: channels must be a list.")
-        teams[key] = Team(
-            key=key,
-            display_name=str(raw.get("display_name") or key),
-            channels=tuple(
-                _parse_channel(c, where=f"{where}, channel #{i}") for i, c in enumerate(channels, 1)
-            ),
-            runbook_url=raw.get("runbook_url"),
-            policy=_parse_policy(raw.get("policy"), where=f"{where}, policy"),
+def _no_unknown_keys(raw: Mapping[Any, Any], allowed: Sequence[str], place: _Place) -> None:
+    unknown = [k for k in raw if k not in allowed]
+    if unknown:
+        first = _line(raw, unknown[0])
+        names = ", ".join(sorted(map(str, unknown)))
+        raise (replace(place, line=first) if first else place).error(
+            f"unknown keys {names}; use {', '.join(allowed)}."
         )
+
+
+def _parse_team(key: Any, raw: Any, place: _Place) -> Team:
+    if not isinstance(key, str) or not _TEAM_KEY.match(key):
+        raise place.error("a team key is 1-100 letters, digits, '_', '.' or '-'.")
+    if not isinstance(raw, Mapping):
+        raise place.error(f"a team is a mapping of {', '.join(_TEAM_KEYS)}; got {raw!r}.")
+    _no_unknown_keys(raw, _TEAM_KEYS, place)
+    channels = raw.get("channels")
+    channels = [] if channels is None else channels
+    if not isinstance(channels, list):
+        raise OwnersError(f"{place.field(raw, 'channels')} must be a list; got {channels!r}.")
+    return Team(
+        key=key,
+        display_name=_string(raw, "display_name", place, default=key) or key,
+        channels=tuple(
+            _parse_channel(c, place.inside(channels, i, f"{place.label}, channel #{i}"))
+            for i, c in enumerate(channels, 1)
+        ),
+        runbook_url=_url(raw, "runbook_url", place),
+        policy=_parse_policy(raw.get("policy"), place.inside(raw, "policy", f"{place.label}, policy")),
+    )
+
+
+def parse_registry(data: Any, *, source: str = "owner registry") -> OwnerRegistry:
+    """The registry from parsed YAML (or a plain dict). Every field is type-checked; an error names the
+    file, the line (when ``data`` comes from :func:`load_registry`) and the field."""
+    place = _Place(source)
+    if not isinstance(data, Mapping) or not isinstance(data.get("teams"), Mapping) or not data["teams"]:
+        raise place.error("must have a non-empty 'teams:' mapping of team key -> settings.")
+    _no_unknown_keys(data, ("teams",), place)
+    raw_teams = data["teams"]
+    teams = {
+        key: _parse_team(key, raw, place.inside(raw_teams, key, f"team {key!r}"))
+        for key, raw in raw_teams.items()
+    }
     return OwnerRegistry(teams=teams, source=source)
 
 
+class _Lines(dict[Any, Any]):
+    """A YAML mapping that remembers the line of each key."""
+
+    lines: dict[Any, int]
+
+
+class _ItemLines(list[Any]):
+    """A YAML sequence that remembers the line of each item (numbered from 1)."""
+
+    lines: dict[Any, int]
+
+
+def _read_yaml(text: str, *, source: str) -> Any:
+    """The YAML document as plain values whose mappings and lists know their lines.
+
+    Anchors and aliases are refused where they appear: an alias "bomb" (billion laughs) is a few hundred
+    bytes that expand to gigabytes once its values are used.
+    """
+    import yaml
+
+    def refuse(mark: Any, text: str) -> OwnersError:
+        return _Place(source, line=mark.line + 1).error(text)
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise refuse(
+                    event.start_mark,
+                    "YAML anchors and aliases (&name, *name) are not allowed in an owner registry (an alias "
+                    "bomb expands to gigabytes); write each value out.",
+                )
+            return super().compose_node(parent, index)
+
+    def plain(node: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            mapping = _Lines()
+            mapping.lines = {}
+            for key_node, value_node in node.value:
+                key = plain(key_node)
+                if isinstance(key, list | dict):
+                    raise refuse(key_node.start_mark, f"a key must be a plain value, not {key!r}.")
+                if key in mapping:
+                    raise refuse(
+                        key_node.start_mark, f"duplicate key {key!r} (first on line {mapping.lines[key]})."
+                    )
+                mapping[key] = plain(value_node)
+                mapping.lines[key] = key_node.start_mark.line + 1
+            return mapping
+        if isinstance(node, yaml.SequenceNode):
+            items = _ItemLines(plain(item) for item in node.value)
+            items.lines = {i: item.start_mark.line + 1 for i, item in enumerate(node.value, 1)}
+            return items
+        return loader.construct_object(node)
+
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else plain(node)
+    finally:
+        loader.dispose()
+
+
 def load_registry(path: str | Path) -> OwnerRegistry:
+    """Read, check and parse the registry file. Files over 1 MB and YAML anchors/aliases are refused."""
     import yaml
 
     path = Path(path)
+    source = f"owner registry '{path}'"
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_REGISTRY_BYTES + 1)
     except FileNotFoundError:
         raise OwnersError(
-            f"owner registry '{path}' does not exist; create it (see docs/concepts/owners.md) or set "
-            "[mlops] owners_file."
+            f"{source} does not exist; create it (see docs/concepts/owners.md) or set [mlops] owners_file."
         ) from None
+    except OSError as exc:
+        raise OwnersError(f"{source} cannot be read: {exc.strerror or exc}.") from None
+    if len(raw) > MAX_REGISTRY_BYTES:
+        raise OwnersError(
+            f"{source} is larger than {MAX_REGISTRY_BYTES:,} bytes; an owner registry is a few KB."
+        )
     try:
-        data = yaml.safe_load(text)
+        data = _read_yaml(raw.decode("utf-8"), source=source)
+    except UnicodeDecodeError as exc:
+        raise OwnersError(f"{source} is not UTF-8 (byte {exc.start}).") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise OwnersError(
-            f"owner registry '{path}' is not valid YAML: {getattr(exc, 'problem', exc)}{where}."
-        ) from None
-    return parse_registry(data, source=f"owner registry '{path}'")
+        raise OwnersError(f"{source} is not valid YAML: {getattr(exc, 'problem', exc)}{where}.") from None
+    except RecursionError:
+        raise OwnersError(f"{source} nests its values too deeply to be an owner registry.") from None
+    return parse_registry(data, source=source)

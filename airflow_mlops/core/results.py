@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
+from airflow_mlops.urls import MAX_URL_LENGTH
+
 __all__ = [
     "MAX_LISTED",
     "RESULT_FORMATS",
@@ -96,6 +98,8 @@ def json_safe(value: Any, *, max_str: int = 200) -> Any:
     """Turn ``value`` into something ``json.dumps`` accepts, trimming long strings.
 
     NaN and infinities become strings ("NaN", "inf") so that every database and XCom backend accepts them.
+    A string under a key ending in ``_url`` is kept whole or dropped (None) when it is longer than
+    :data:`~airflow_mlops.urls.MAX_URL_LENGTH`, never cut: a cut URL is a broken link.
     """
     if value is None or isinstance(value, bool | int):
         return value
@@ -110,7 +114,10 @@ def json_safe(value: Any, *, max_str: int = 200) -> Any:
     if isinstance(value, enum.Enum):
         return json_safe(value.value, max_str=max_str)
     if isinstance(value, Mapping):
-        return {str(k): json_safe(v, max_str=max_str) for k, v in value.items()}
+        return {
+            str(k): _url_or_none(v) if _is_url(k, v) else json_safe(v, max_str=max_str)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
         return [json_safe(v, max_str=max_str) for v in value]
     item = getattr(value, "item", None)  # numpy scalars
@@ -127,6 +134,14 @@ def json_safe(value: Any, *, max_str: int = 200) -> Any:
         return value
     except (TypeError, ValueError):
         return json_safe(str(value), max_str=max_str)
+
+
+def _is_url(key: Any, value: Any) -> bool:
+    return isinstance(value, str) and str(key).endswith("_url")
+
+
+def _url_or_none(url: str) -> str | None:
+    return url if len(url) <= MAX_URL_LENGTH else None
 
 
 @dataclass(frozen=True, kw_only=True)

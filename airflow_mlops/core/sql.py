@@ -19,10 +19,13 @@ def split_table_name(table: str, schema: str | None = None) -> tuple[str | None,
     """Split ``schema.table`` and refuse names that could only be meant as SQL, not as an identifier."""
     if not isinstance(table, str) or not table.strip():
         raise DataSourceError(f"table={table!r} must be a non-empty table name.")
-    for bad in _FORBIDDEN_IN_IDENTIFIER:
-        if bad in table or (schema and bad in schema):
+    if schema is not None and not isinstance(schema, str):
+        raise DataSourceError(f"schema={schema!r} must be a schema name (or None).")
+    for argument, name in (("table", table), ("schema", schema)):
+        bad = next((b for b in _FORBIDDEN_IN_IDENTIFIER if name and b in name), None)
+        if bad is not None:
             raise DataSourceError(
-                f"table={table!r} contains {bad!r}, which a table name never needs; pass a plain "
+                f"{argument}={name!r} contains {bad!r}, which a {argument} name never needs; pass a plain "
                 "name like 'schema.table' (it is quoted for you), or use query= for SQL."
             )
     if schema is None and "." in table:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.core.messages import render_html, render_text
+from airflow_mlops.core.messages import render_html, render_text, with_allowed_links
 from airflow_mlops.core.owners import Channel
 
 if TYPE_CHECKING:
@@ -28,7 +28,9 @@ def channel_key(channel: Channel) -> str:
 
 
 def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -> BaseNotifier:
-    """The Airflow notifier for a channel: SMTP, Slack webhook, PagerDuty or our JSON webhook."""
+    """The Airflow notifier for a channel: SMTP, Slack webhook, PagerDuty or our JSON webhook. Links are
+    checked again here (a payload queued before the checks existed may hold any URL)."""
+    payload = with_allowed_links(payload)
     if channel.type == "email":
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 

@@ -11,6 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
 from airflow_mlops.core.results import CheckResult, CheckRunSummary, Severity, Status
 from airflow_mlops.exceptions import MlopsError
 from airflow_mlops.operators._base import CheckOutcome, MlopsCheckOperator, check_choice
+from airflow_mlops.urls import check_url, report_path
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -39,7 +40,9 @@ class QualityGateOperator(MlopsCheckOperator):
         directly upstream of the gate. Templated.
     :param on_fail: ``"fail"`` (raise AirflowFailException: downstream is upstream_failed), ``"skip"``
         (skip the downstream tasks) or ``"approve"`` (wait for an on-call human to approve or reject).
-    :param runbook_url: what to do when it fails; default: the team's runbook. Templated.
+    :param runbook_url: what to do when it fails; default: the team's runbook. Templated. An absolute
+        ``http://`` or ``https://`` URL (checked here, and again once rendered): anything else, such as a
+        ``javascript:`` link, is refused.
     :param notify: route alerts to the owner's channels (default True). Decisions are recorded anyway.
     :param ignore_skipped: a skipped upstream check is ignored instead of failing the gate.
 
@@ -75,6 +78,8 @@ class QualityGateOperator(MlopsCheckOperator):
         for name, value in (("notify", notify), ("ignore_skipped", ignore_skipped)):
             if not isinstance(value, bool):
                 raise TypeError(f"{self.task_id}: {name}= must be True or False; got {value!r}.")
+        if runbook_url is not None and not _is_template(runbook_url):
+            check_url(runbook_url, where=f"{self.task_id}: runbook_url")
         self.checks = list(checks) if checks is not None else None
         self.on_fail = on_fail
         self.runbook_url = runbook_url
@@ -152,13 +157,16 @@ class QualityGateOperator(MlopsCheckOperator):
         return found
 
     def run_checks(self, context: Context) -> CheckOutcome:
-        from airflow_mlops.config import get_store, load_owner_registry
+        from airflow_mlops.config import get_store, load_owner_registry, report_url
         from airflow_mlops.core.gate import decide
 
         ti = context["ti"]
         store = get_store()
+        # the links every alert and report carries, checked first: a bad one is an ERRORED decision
+        self._report_url = report_url(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id)
         registry = load_owner_registry()
         self._team: Team | None = registry.get(self.owner) if registry is not None else None
+        self._runbook_url = self._checked_runbook()
         upstream = self._upstream(context, store)
         decision = decide(upstream, ignore_skipped=self.ignore_skipped)
         status = decision.status
@@ -185,19 +193,25 @@ class QualityGateOperator(MlopsCheckOperator):
             }
         return CheckOutcome(results=results, status=status, message=message, extra_summary=summary)
 
+    def _checked_runbook(self) -> str | None:
+        """The rendered ``runbook_url``, else the team's, as an http(s) URL (or UrlError)."""
+        team = self._team
+        url = self.runbook_url or (team.runbook_url if team is not None else None)
+        return None if url is None else check_url(url, where=f"{self.task_id}: runbook_url")
+
     def _runbook(self) -> str | None:
-        team = getattr(self, "_team", None)
-        return self.runbook_url or (team.runbook_url if team is not None else None)
+        return getattr(self, "_runbook_url", None)
 
     # -- after the decision is recorded -------------------------------------------------------------
     def after_record(
         self, context: Context, status: Status, outcome: CheckOutcome, summary: CheckRunSummary
     ) -> CheckRunSummary:
-        from airflow_mlops.config import get_store, report_url
+        from airflow_mlops.config import get_store
 
         ti = context["ti"]
         store = get_store()
-        url = report_url(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id)
+        # without a checked base URL (run_checks ERRORED on it), a link on the UI's own host
+        url = getattr(self, "_report_url", None) or report_path(ti.dag_id, ti.run_id, ti.task_id)
         summary["report_url"] = url
         summary["runbook_url"] = self._runbook()
         try:
@@ -441,6 +455,11 @@ class QualityGateOperator(MlopsCheckOperator):
                 store.update_incident(incident_id, action="resolve", user=user, note=reason)
         self.log.info("gate OVERRIDDEN: %s", reason)
         return None
+
+
+def _is_template(value: Any) -> bool:
+    """A Jinja template, checked once rendered."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 def _aware(value: Any) -> Any:

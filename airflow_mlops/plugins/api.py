@@ -4,8 +4,10 @@ Airflow does not protect plugin routes: every route here depends on Airflow's au
 (``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
 read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
 must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
-server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped. Every
-request is bounded, and a bad input is a 4xx naming it (:mod:`airflow_mlops.plugins.limits`).
+server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped, and served
+with a Content-Security-Policy (:mod:`airflow_mlops.plugins.security`); a URL drawn from data is returned
+only when it is http(s). Every request is bounded, and a bad input is a 4xx naming it
+(:mod:`airflow_mlops.plugins.limits`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.plugins import limits, pages
+from airflow_mlops.plugins import limits, pages, security
 from airflow_mlops.plugins.limits import Id, Offset, json_body
-from airflow_mlops.urls import report_path
+from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = ["create_app"]
 
@@ -137,7 +139,7 @@ def _incident_json(i: Any) -> dict[str, Any]:
         "first_seen": _iso(i.first_seen),
         "last_seen": _iso(i.last_seen),
         "last_run_id": i.last_run_id,
-        "runbook_url": i.runbook_url,
+        "runbook_url": allowed_url(i.runbook_url),
         "acked_by": i.acked_by,
         "snoozed_until": _iso(i.snoozed_until),
         "resolved_by": i.resolved_by,
@@ -217,7 +219,7 @@ def task_report(
         "data_source": head.data_source,
         "decision": summary.get("decision"),
         "reasons": summary.get("reasons") or [],
-        "runbook_url": summary.get("runbook_url"),
+        "runbook_url": allowed_url(summary.get("runbook_url")),
         "overrides": [],
     }
     page = {"history_runs": history_runs, "offset": offset, "limit": limit}
@@ -526,4 +528,5 @@ def create_app() -> FastAPI:
     )
     app.include_router(_router())
     limits.install(app)
+    security.install(app)
     return app

@@ -1,10 +1,13 @@
 """Server-rendered pages of the /mlops app: overview, triage, DAG, report and baselines.
 
 Every data-derived value goes through :func:`html.escape` (attributes too) and every URL part through
-:func:`urllib.parse.quote`. The pages follow the Airflow 3 UI's look (Inter/system font, its blue, its
-light or dark color mode, read from the host page's own setting) and need no build step. Mutations are
-``fetch`` POSTs with a JSON body from the one small script below (a cross-site HTML form cannot send
-JSON, which is the CSRF defence the API enforces). Pure Python: no Airflow import.
+:func:`urllib.parse.quote`; a link drawn from data (a runbook) is rendered only when it is an http(s)
+URL, whole. The pages follow the Airflow 3 UI's look (Inter/system font, its blue, its light or dark
+color mode, read from the host page's own setting) and need no build step. Mutations are ``fetch`` POSTs
+with a JSON body from the one small script below (a cross-site HTML form cannot send JSON, which is the
+CSRF defence the API enforces). That script and the stylesheet are served as files of the app
+(:data:`ASSETS`), never inline, so the pages' Content-Security-Policy runs no inline script at all.
+Pure Python: no Airflow import.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from airflow_mlops.plugins.charts import HistoryPoint, history_chart
-from airflow_mlops.urls import report_path
+from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = [
+    "ASSETS",
     "render_baselines",
     "render_dag",
     "render_overview",
@@ -111,6 +115,13 @@ document.addEventListener('submit',async function(ev){
 """
 
 
+#: The pages' static files, served by the app under ``{root}/static/``: name -> (media type, content).
+ASSETS: dict[str, tuple[str, str]] = {
+    "mlops.css": ("text/css", _CSS),
+    "mlops.js": ("text/javascript", _SCRIPT),
+}
+
+
 def badge(status: Any) -> str:
     text = str(status)
     css = text if text in _BADGE_CLASSES else ""
@@ -149,7 +160,8 @@ def page(root: str, title: str, body: str, *, active: str = "") -> str:
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width'><title>{e(title)}</title>"
-        f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"
+        f'<link rel="stylesheet" href="{e(root)}/static/mlops.css"><script src="{e(root)}/static/mlops.js">'
+        "</script></head><body>"
         f'<nav class="tabs">{tabs}</nav>{body}</body></html>'
     )
 
@@ -174,6 +186,14 @@ def age(then: str | None, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def external_link(url: Any, label: str) -> str:
+    """A link to ``url`` when it is an http(s) URL (the whole URL; only ``label`` is shown), else ``""``."""
+    href = allowed_url(url)
+    if href is None:
+        return ""
+    return f'<a href="{e(href)}" title="{e(href)}" rel="noopener noreferrer" target="_blank">{e(label)}</a>'
 
 
 def action(url: str, label: str, *, fields: str = "", primary: bool = False) -> str:
@@ -264,9 +284,7 @@ def _incident_rows(root: str, incidents: Sequence[Mapping[str, Any]], now: datet
             state += f' <span class="muted">by {e(i["acked_by"])}</span>'
         if i.get("snoozed_until"):
             state += f' <span class="muted">until {e(i["snoozed_until"])}</span>'
-        runbook = (
-            f'<a href="{e(i["runbook_url"])}" rel="noopener">runbook</a>' if i.get("runbook_url") else ""
-        )
+        runbook = external_link(i.get("runbook_url"), "runbook")
         report = (
             f'<a href="{e(report_href(root, i["dag_id"], i["last_run_id"], i["gate_task_id"]))}">report</a>'
             if i.get("last_run_id")
@@ -404,7 +422,7 @@ def render_report(root: str, report: Mapping[str, Any], *, default_limit: int = 
         f"<li>{e(o['by'])} at {e(o['at'])}{' (active)' if o['active'] else ''}: {e(o['reason'])}</li>"
         for o in report.get("overrides") or []
     )
-    runbook = report.get("runbook_url")
+    runbook = external_link(report.get("runbook_url"), "runbook")
     header = f"<h1>{'Quality gate' if is_gate else 'Checks'} {e(title)} {badge(report['status'])}</h1>"
     meta = [f"run <code>{e(report['run_id'])}</code>"]
     if report.get("owner"):
@@ -412,7 +430,7 @@ def render_report(root: str, report: Mapping[str, Any], *, default_limit: int = 
     if report.get("incident_id"):
         meta.append(f'<a href="{e(root)}/triage">incident #{e(report["incident_id"])}</a>')
     if runbook:
-        meta.append(f'<a href="{e(runbook)}" rel="noopener">runbook</a>')
+        meta.append(runbook)
     if report.get("data_source"):
         meta.append(f"data {cell(report['data_source'], 120)}")
     body = header + f"<p>{' · '.join(meta)}</p>"

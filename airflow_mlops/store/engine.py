@@ -41,6 +41,13 @@ def make_engine(url: str) -> sa.Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is what we install
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
+        if _uri_mode(parsed):
+            raise StoreUnavailableError(
+                f"results store {safe_url(parsed)}: SQLite URI mode (a 'file:' database or uri=true) is not "
+                "supported: the store migrates its schema, keeps a lock file next to the database and writes "
+                "in WAL mode, so it needs a plain, writable file path such as "
+                "sqlite:////path/airflow_mlops.db; point [mlops] results_db_url at one."
+            )
         if (
             database
             and database != ":memory:"
@@ -63,6 +70,12 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed))
+
+
+def _uri_mode(url: sa.URL) -> bool:
+    """SQLite's URI filenames (``sqlite:///file:x.db?mode=ro&uri=true``): a path of another syntax."""
+    uri = str(url.query.get("uri", "")).strip().lower()
+    return uri in ("1", "true", "yes", "on") or (url.database or "").startswith("file:")
 
 
 def _connect_args(url: sa.URL) -> dict[str, object]:

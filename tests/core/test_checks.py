@@ -340,6 +340,9 @@ def test_mean_errors_on_categorical_and_empty_columns() -> None:
     empty = check.evaluate(profile(x=[np.nan, np.nan]), numbers)
     assert empty.status is Status.ERRORED
     assert empty.message == "Mean('x'): the current column has no non-null values."
+    infinite = check.evaluate(numbers, profile(x=[np.inf, -np.inf, np.nan]))
+    assert infinite.status is Status.ERRORED
+    assert infinite.message == "Mean('x'): the baseline column has only infinite values (2 ±inf)."
 
 
 # ---------------------------------------------------------------------------------------- Drift

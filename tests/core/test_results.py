@@ -74,6 +74,17 @@ def test_json_safe_handles_numpy_nan_inf_and_long_strings() -> None:
     json.dumps(safe)
 
 
+def test_json_safe_keeps_urls_whole_or_drops_them_never_cuts_them() -> None:
+    from airflow_mlops.urls import MAX_URL_LENGTH
+
+    long = "https://wiki.example.com/" + "r" * 1500
+    too_long = "https://wiki.example.com/" + "r" * MAX_URL_LENGTH
+    safe = json_safe({"runbook_url": long, "report_url": too_long, "note": long, "nested": {"x_url": long}})
+    assert safe["runbook_url"] == long and safe["nested"]["x_url"] == long  # a cut URL is a broken link
+    assert safe["report_url"] is None  # longer than any URL we accept: not a link at all
+    assert safe["note"] == long[:199] + "…"  # other strings are still trimmed
+
+
 def test_summary_is_compact_and_lists_at_most_ten_failures() -> None:
     results = [result(f"c{i}", Status.FAILED, observed="v" * 500) for i in range(25)]
     results.append(result("ok", Status.PASSED))

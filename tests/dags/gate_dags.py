@@ -81,6 +81,13 @@ with DAG("mlops_test_gate_skip", schedule=None, start_date=START, catchup=False)
     )
 
 
+with DAG("mlops_test_gate_runbook", schedule=None, start_date=START, catchup=False) as gate_runbook_dag:
+    # the runbook is templated: checked once rendered (conf "runbook"), the team's when it renders empty
+    validate() >> QualityGateOperator(
+        task_id="gate", owner="ml-platform", runbook_url="{{ dag_run.conf.get('runbook', '') }}"
+    )
+
+
 def _skipping_dag(dag_id: str, *, ignore_skipped: bool) -> DAG:
     from airflow.providers.standard.operators.python import ShortCircuitOperator
 

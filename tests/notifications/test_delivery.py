@@ -97,6 +97,15 @@ def test_pagerduty_event_is_deduplicated_per_incident_and_resolves() -> None:
     assert (resolved.action, resolved.dedup_key) == ("resolve", "airflow-mlops-7")
 
 
+@pytest.mark.parametrize("kind", ["webhook", "pagerduty"])
+def test_a_queued_payload_never_sends_a_link_that_is_not_http(kind: str) -> None:
+    """A payload stored before the URL checks existed: the link is dropped where it is sent."""
+    hostile = {**PAYLOAD, "runbook_url": "javascript:alert(1)", "report_url": "data:text/html,<b>x</b>"}
+    notifier = build_notifier(Channel(type=kind, conn_id="x"), subject="[FAIL] orders.gate", payload=hostile)  # type: ignore[arg-type]
+    sent = notifier.payload if kind == "webhook" else notifier.custom_details  # type: ignore[attr-defined]
+    assert sent["runbook_url"] is None and sent["report_url"] is None and sent["dag_id"] == "orders"
+
+
 def test_unreachable_pagerduty_is_retried_logged_and_recorded_never_raised(
     store, monkeypatch, caplog
 ) -> None:

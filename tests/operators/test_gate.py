@@ -5,6 +5,7 @@ Each alert-fatigue rule has its own test; what the servers received is what is a
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import OWNERS_YAML
 from tests.helpers import run_dag, task_states, xcom
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
@@ -269,6 +271,76 @@ def test_unknown_owner_is_a_parse_error_when_the_registry_is_readable(owners_fil
 
     with pytest.raises(OwnersError, match="owner 'nobody' is not a team in owner registry"):
         QualityGateOperator(task_id="gate", owner="nobody")
+
+
+# -- links and the owner registry: checked, whole, failing closed ------------------------------------------
+HOSTILE_RUNBOOK = "javascript:fetch('/mlops/api/v1/incidents/2/resolve',{method:'POST',body:'{}'})"
+LONG_RUNBOOK = "https://wiki.example.com/runbooks/ml-platform?" + "&".join(f"step{i}=x" for i in range(150))
+
+
+def test_a_long_runbook_url_reaches_every_sink_whole(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    assert len(LONG_RUNBOOK) > 1000
+    dag_run = run_dag(dags.gate_runbook_dag, fault="nulls", runbook=LONG_RUNBOOK)
+    assert task_states(dag_run)["gate"] == "failed"
+    row = gate_row(store, dag_run)
+    assert row.status == "FAILED" and row.summary["runbook_url"] == LONG_RUNBOOK  # what the UI reads
+    assert xcom(dag_run, "gate", key="mlops_summary")["runbook_url"] == LONG_RUNBOOK
+    assert store.incidents()[0].runbook_url == LONG_RUNBOOK
+    [post] = webhook.posts
+    assert post["runbook_url"] == LONG_RUNBOOK
+    body = smtp.messages[0].get_payload()[0].get_payload(decode=True).decode()
+    assert f"<a href='{LONG_RUNBOOK.replace('&', '&amp;')}'>Runbook</a>" in body
+
+
+def test_a_runbook_that_renders_to_javascript_is_an_errored_decision(dags, store, alerting) -> None:
+    smtp, webhook = alerting
+    dag_run = run_dag(dags.gate_runbook_dag, fault="nulls", runbook=HOSTILE_RUNBOOK)
+    assert task_states(dag_run)["gate"] == "failed"
+    row = gate_row(store, dag_run)
+    assert row.status == "ERRORED"
+    assert (
+        row.message.startswith('gate: runbook_url="javascript:fetch(')
+        and "has scheme javascript:" in row.message
+    )
+    assert "javascript:" not in json.dumps(row.summary) and smtp.messages == [] and webhook.posts == []
+
+
+def test_a_bad_owners_yaml_fails_the_gate_closed_naming_file_line_and_field(dags, store, owners_file) -> None:
+    lines = OWNERS_YAML.splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "runbook_url:" in text)
+    lines[line - 1] = "    runbook_url: [1, 2]"
+    owners_file.write_text("\n".join(lines) + "\n")
+    dag_run = run_dag(dags.gate_dag)  # a clean day: the gate would pass
+    assert task_states(dag_run) == {"validate": "success", "gate": "failed", "publish": "upstream_failed"}
+    row = gate_row(store, dag_run)
+    expected = (
+        f"owner registry '{owners_file}', line {line}: team 'ml-platform': runbook_url=[1, 2] is not allowed: "
+        "it is list, not a string"
+    )
+    assert row.status == "ERRORED" and row.message.startswith(expected), row.message
+    summary = xcom(dag_run, "gate", key="mlops_summary")
+    assert summary["status"] == "ERRORED" and summary["message"].startswith(expected)
+
+
+def test_a_base_url_that_is_not_http_errors_the_gate_and_never_becomes_a_link(
+    dags, store, monkeypatch
+) -> None:
+    from airflow_mlops.links import QualityReportLink
+
+    monkeypatch.setenv("AIRFLOW__MLOPS__BASE_URL", "javascript:alert(document.domain)//")
+    dag_run = run_dag(dags.gate_dag)
+    row = gate_row(store, dag_run)
+    assert row.status == "ERRORED" and task_states(dag_run)["gate"] == "failed"
+    assert row.message.startswith("[mlops] base_url='javascript:alert(document.domain)//' is not allowed")
+    assert xcom(dag_run, "gate", key="mlops_summary")["report_url"].startswith(
+        "/mlops/report/mlops_test_gate/"
+    )
+
+    class Key:  # what Airflow passes to an extra link
+        dag_id, run_id, task_id = "d", "r", "gate"
+
+    assert QualityReportLink().get_link(None, ti_key=Key()) == "/mlops/report/d/r/gate"  # type: ignore[arg-type]
 
 
 # -- overrides ----------------------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 The store is filled by real DAG runs (three clean days and a drifted one), the user logs in through
 SimpleAuthManager's own login page, opens the "Quality Gates" nav entry, the DAG tab and the
 task-instance tab, acknowledges the incident from the Triage page and sees its state change, and a
-hostile owner name never runs script. Screenshots go to ``MLOPS_SCREENSHOTS`` (default: the test's
-temporary directory); ``MLOPS_SCREENSHOTS=docs/images`` refreshes the ones in the docs.
+hostile owner name never runs script. A second test: an unauthenticated browser is sent to the login and
+brought back to the page it asked for, a ``javascript:`` runbook in the store is never a link, and the
+pages' Content-Security-Policy stops one injected past everything else. One api-server serves the module.
+Screenshots go to ``MLOPS_SCREENSHOTS`` (default: the test's temporary directory);
+``MLOPS_SCREENSHOTS=docs/images`` refreshes the ones in the docs.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 
 from tests.helpers import free_port, run_dag, wait_for_api_server
 
@@ -29,11 +33,26 @@ PASSWORD = "correct horse battery staple"
 XSS_OWNER = '<img src=x onerror="window.__xss=1">'
 
 
-@pytest.fixture
-def api_server(store, tmp_path: Path) -> Iterator[str]:
-    """A real ``airflow api-server`` (one worker) on a free loopback port, sharing the store and the
-    metadata DB with the DAG runs of this test; users ``oncall`` (op) and ``viewer`` (viewer)."""
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('browser-store') / 'store.db'}"
 
+
+@pytest.fixture
+def store(store_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The module's one results store, which its one api-server reads (each test uses DAGs of its own)."""
+    from airflow_mlops.config import get_store
+
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", store_url)
+    return get_store(store_url)
+
+
+@pytest.fixture(scope="module")
+def api_server(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``airflow api-server`` (one worker) on a free loopback port, sharing the store and the
+    metadata DB with the DAG runs of the tests; users ``oncall`` (op) and ``viewer`` (viewer)."""
+
+    tmp_path = tmp_path_factory.mktemp("api-server")
     passwords = tmp_path / "passwords.json"
     passwords.write_text(json.dumps({"oncall": PASSWORD, "viewer": PASSWORD}))
     port = free_port()
@@ -46,6 +65,7 @@ def api_server(store, tmp_path: Path) -> Iterator[str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "oncall:op,viewer:viewer",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         "AIRFLOW__CORE__MULTI_TEAM": "False",
+        "AIRFLOW__MLOPS__RESULTS_DB_URL": store_url,
     }
     log = (tmp_path / "api-server.log").open("w")
     process = subprocess.Popen(
@@ -65,7 +85,7 @@ def api_server(store, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
@@ -79,6 +99,14 @@ def browser() -> Iterator[object]:
             yield instance
         finally:
             instance.close()
+
+
+def log_in(page) -> None:  # type: ignore[no-untyped-def]
+    """Fill SimpleAuthManager's own login page (where the browser is now) as ``oncall``."""
+    page.locator("input[name=username]").fill("oncall")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url, timeout=60_000)
 
 
 def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -100,10 +128,7 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
 
     # log in through SimpleAuthManager's own page
     page.goto(api_server + "/")
-    page.locator("input[name=username]").fill("oncall")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(lambda url: "/auth/login" not in url, timeout=60_000)
+    log_in(page)
 
     # the nav entry
     page.get_by_role("link", name="Quality Gates").first.click()
@@ -158,3 +183,54 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     frame = page.frame_locator("iframe").first
     expect(frame.locator("table").first).to_contain_text(XSS_OWNER, timeout=60_000)
     assert page.frames[-1].evaluate("window.__xss") is None and dialogs == []
+
+
+HOSTILE_RUNBOOK = "javascript:fetch('/mlops/api/v1/incidents/{id}/resolve',{{method:'POST',credentials:'same-origin',headers:{{'Content-Type':'application/json'}},body:'{{}}'}})"
+
+# Injected past escaping and the URL checks (as a bug there would let through): a javascript: link, clicked,
+# and an inline event handler. Resolves with what ran, or with the CSP's violation reports.
+INJECT = """() => new Promise(resolve => {
+  const seen = [];
+  document.addEventListener('securitypolicyviolation', e => {
+    seen.push(e.violatedDirective); if (seen.length === 2) resolve({ran: window.__pwned || null, seen});
+  });
+  const link = document.createElement('a');
+  link.href = "javascript:void(window.__pwned = 'link')"; link.textContent = 'runbook';
+  document.body.appendChild(link);
+  document.body.insertAdjacentHTML('beforeend', '<img src="/mlops/static/none.png" onerror="window.__pwned = \\'onerror\\'">');
+  link.click();
+  setInterval(() => { if (window.__pwned) resolve({ran: window.__pwned, seen}); }, 50);
+})"""
+
+
+def test_login_redirect_and_the_csp_stop_a_javascript_runbook(store, alerting, api_server, browser) -> None:  # type: ignore[no-untyped-def]
+    from tests.dags import gate_dags
+
+    run_dag(gate_dags.gate_dag, fault="nulls")
+    [incident] = store.incidents(dag_id="mlops_test_gate")
+    with store.engine.begin() as conn:  # a row from before the URL checks existed: the link the red team used
+        conn.execute(
+            sa.text("UPDATE mlops_incident SET runbook_url = :u WHERE id = :i"),
+            {"u": HOSTILE_RUNBOOK.format(id=incident.id), "i": incident.id},
+        )
+    page = browser.new_page(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # not logged in: the page sends the browser to Airflow's login, which brings it back to that page
+    target = f"{api_server}/mlops/triage?owner=ml-platform"
+    response = page.goto(target)
+    assert "/auth/login" in page.url and response is not None and response.ok
+    log_in(page)
+    page.wait_for_url(target, timeout=60_000)
+    row = page.locator(f'tr[data-incident="{incident.id}"]')
+    assert "open" in row.inner_text(timeout=60_000)
+
+    # the stored javascript: runbook is not a link at all
+    assert page.locator('a[href^="javascript:" i]').count() == 0 and "runbook" not in row.inner_text()
+    # and one injected past that is stopped by the Content-Security-Policy, as is an inline handler
+    outcome = page.evaluate(INJECT)
+    assert outcome["ran"] is None, outcome
+    assert sorted(outcome["seen"]) == ["script-src-attr", "script-src-elem"], outcome
+    assert page.evaluate("window.__pwned") is None and dialogs == []
+    assert store.incident(incident.id).status == "open"  # nothing resolved it behind the user's back

@@ -113,6 +113,18 @@ def test_missing_sqlite_directory_and_bad_url_are_clear(tmp_path) -> None:
         ResultsStore("not a url")
 
 
+@pytest.mark.parametrize(
+    "database", ["file:{dir}/store.db?mode=ro&uri=true", "file:{dir}/store.db", "{dir}/store.db?uri=true"]
+)
+def test_sqlite_uri_mode_is_refused_with_a_message_about_uri_mode(tmp_path, database: str) -> None:
+    ResultsStore(f"sqlite:///{tmp_path}/store.db").ensure_ready()  # the file exists: the URL is refused
+    with pytest.raises(StoreUnavailableError) as raised:
+        ResultsStore("sqlite:///" + database.format(dir=tmp_path))
+    message = str(raised.value)
+    assert "SQLite URI mode (a 'file:' database or uri=true) is not supported" in message
+    assert "sqlite:////path/airflow_mlops.db" in message and "results_db_url" in message
+
+
 def test_auto_upgrade_off_requires_the_cli(sqlite_url: str) -> None:
     store = ResultsStore(sqlite_url, auto_upgrade=False)
     with pytest.raises(StoreError, match="run `airflow-mlops db upgrade`"):
