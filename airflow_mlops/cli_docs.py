@@ -38,10 +38,11 @@ def render() -> str:
         "```",
     ]
     for group, group_parser in _subparsers(parser).items():
-        for command, command_parser in _subparsers(group_parser).items():
+        commands = _subparsers(group_parser) or {"": group_parser}  # `audit` has no subcommands
+        for command, command_parser in commands.items():
             lines += [
                 "",
-                f"## `airflow-mlops {group} {command}`",
+                f"## `{' '.join(('airflow-mlops', group, command)).strip()}`",
                 "",
                 "```text",
                 command_parser.format_help().rstrip(),
