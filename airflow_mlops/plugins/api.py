@@ -2,8 +2,9 @@
 
 Airflow does not protect plugin routes: every route here depends on Airflow's authenticated user
 (``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
-read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
-must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
+read (team-aware: Airflow's auth manager decides, also for a DAG Airflow no longer knows, see
+:mod:`airflow_mlops.plugins.authz`); writes need edit permission on the DAG concerned, must send a JSON
+body (a cross-site form cannot: the CSRF defence), and are audit events with the user's name. Pages are
 server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped.
 """
 
@@ -12,12 +13,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.plugins import pages
+from airflow_mlops.plugins import authz, pages
 from airflow_mlops.urls import report_path
 
 __all__ = ["create_app"]
@@ -44,14 +45,9 @@ def _readable_dag_ids(user: Any) -> set[str]:
     return set(_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
 
 
-def _require_edit(user: Any, dag_ids: set[str] | str) -> None:
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagDetails
-    from airflow.models.dag import DagModel
-
-    for dag_id in sorted({dag_ids} if isinstance(dag_ids, str) else dag_ids):
-        details = DagDetails(id=dag_id, team_name=DagModel.get_team_name(dag_id))
-        if not _auth_manager().is_authorized_dag(method="PUT", details=details, user=user):
-            raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
+def _require_edit(user: Any, dag_id: str) -> None:
+    if dag_id not in authz.authorized_dag_ids(user, {dag_id}, "PUT"):
+        raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
 
 
 def _json_writer(request: Request, user: GetUserDep) -> Any:
@@ -190,9 +186,15 @@ def task_report(
         "reasons": summary.get("reasons") or [],
         "runbook_url": summary.get("runbook_url"),
         "overrides": [],
+        "team": head.team,
     }
     if head.kind != "gate":
         report["checks"] = [_check_json(store, row, history_runs) for row in rows]
+        owners = store.baseline_key_owners({row.baseline_key for row in rows if row.baseline_key})
+        keys = sorted(key for key, owner in owners.items() if owner.may_write(dag_id))  # its own or shared
+        report["audit"] = [
+            e.summary() for key in keys for e in store.audit_events(baseline_key=key, limit=50)
+        ]
         return report
     checks = []
     # "upstream" holds labels; a mapped check appears once per map index ("validate[3]"), its task once here
@@ -206,7 +208,33 @@ def task_report(
         for o in store.overrides(dag_id=dag_id, run_id=run_id)
         if o.task_id == task_id
     ]
+    report["audit"] = [
+        e.summary()
+        for e in store.report_audit(
+            dag_id=dag_id, run_id=run_id, task_id=task_id, incident_id=summary.get("incident_id")
+        )
+    ]
     return report
+
+
+def authorized_report(
+    user: Any, dag_id: str, run_id: str, task_id: str, *, history_runs: int
+) -> dict[str, Any]:
+    """:func:`task_report`, held to the team recorded with the report's rows as well as to its DAG's."""
+    report = task_report(dag_id, run_id, task_id, history_runs=history_runs)
+    authz.require_recorded_team(user, dag_id, report["team"])
+    return report
+
+
+def _with_audit(incidents: list[dict[str, Any]], per_incident: int = 20) -> list[dict[str, Any]]:
+    """The incidents, each with its audit trail (newest first, at most ``per_incident`` events)."""
+    ids = [i["id"] for i in incidents]
+    trails: dict[int, list[dict[str, Any]]] = {}
+    for event in _store().audit_events(incident_ids=ids, limit=per_incident * len(ids)) if ids else []:
+        trail = trails.setdefault(int(event.incident_id), [])
+        if len(trail) < per_incident:
+            trail.append(event.summary())
+    return [{**i, "audit": trails.get(i["id"], [])} for i in incidents]
 
 
 def _root(request: Request) -> str:
@@ -284,13 +312,17 @@ def _router() -> APIRouter:
 
     @router.get(
         f"{API}/reports/{{dag_id}}/{{run_id}}/{{task_id}}",
-        dependencies=[Depends(requires_access_dag("GET"))],
+        dependencies=[Depends(authz.require_dag("GET"))],
         summary="A gate's decision and upstream checks, or a check task's results, with history",
     )
     def get_report(
-        dag_id: str, run_id: str, task_id: str, history: int = Query(default=HISTORY_RUNS, ge=0, le=200)
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        user: GetUserDep,
+        history: int = Query(default=HISTORY_RUNS, ge=0, le=200),
     ) -> dict[str, Any]:
-        return task_report(dag_id, run_id, task_id, history_runs=history)
+        return authorized_report(user, dag_id, run_id, task_id, history_runs=history)
 
     def open_incidents(user: Any, owner: str | None, dag_id: str | None, limit: int) -> list[dict[str, Any]]:
         readable = _readable_dag_ids(user)
@@ -344,13 +376,20 @@ def _router() -> APIRouter:
 
     def baselines_listing(user: Any) -> dict[str, Any]:
         store = _store()
-        keys = store.baseline_keys(dag_ids=_readable_dag_ids(user))
-        names = {k["baseline_key"] for k in keys}
+        readable = _readable_dag_ids(user)
+        keys = store.baseline_keys(dag_ids=readable)
+        owners = {
+            key: row.owner_dag_id
+            for key, row in store.baseline_key_owners({k["baseline_key"] for k in keys}).items()
+        }
+        # a key's pins are its owner's: listed to those who may read the owner DAG
+        names = {k["baseline_key"] for k in keys if owners.get(k["baseline_key"], k["dag_id"]) in readable}
         return {
             "keys": [
                 {
                     "key": k["baseline_key"],
                     "dag_id": k["dag_id"],
+                    "owner": owners.get(k["baseline_key"]) if k["baseline_key"] in names else None,
                     "kind": k["kind"],
                     "profiles": k["profiles"],
                     "latest": _iso(k["latest"]),
@@ -364,12 +403,21 @@ def _router() -> APIRouter:
     def list_baselines(user: GetUserDep) -> dict[str, Any]:
         return baselines_listing(user)
 
-    def _key_dags(user: Any, key: str) -> set[str]:
-        dag_ids = _store().key_dag_ids(key)
-        if not dag_ids or not dag_ids <= _readable_dag_ids(user):
+    def _key_dags(user: Any, key: str) -> str:
+        """The owner DAG of a key the user may pin and unpin: 404 when the user may read none of the DAGs
+        that wrote it (nor its owner), 403 when they may not edit the owner."""
+        store = _store()
+        owner = store.baseline_key_owner(key)
+        dag_ids = store.key_dag_ids(key) | ({owner.owner_dag_id} if owner is not None else set())
+        readable = authz.authorized_dag_ids(user, dag_ids, "GET")
+        if owner is None or not readable:
             raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
-        _require_edit(user, dag_ids)
-        return dag_ids
+        if owner.owner_dag_id not in authz.authorized_dag_ids(user, {owner.owner_dag_id}, "PUT"):
+            whose = f"DAG {owner.owner_dag_id!r}, which" if owner.owner_dag_id in readable else "a DAG"
+            raise HTTPException(
+                status_code=403, detail=f"baseline key {key!r} belongs to {whose} you may not edit"
+            )
+        return str(owner.owner_dag_id)
 
     @router.post(f"{API}/baselines/pin", summary="Pin a run's profile (default: the latest) under a label")
     def pin(user: WriterDep, body: PinBody) -> dict[str, Any]:
@@ -391,6 +439,13 @@ def _router() -> APIRouter:
         except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return row.summary()
+
+    @router.get(f"{API}/audit", summary="Audit events of the DAGs the user may read (who, when, what, why)")
+    def list_audit(
+        user: GetUserDep, dag_id: str | None = None, limit: int = Query(default=100, ge=1, le=1000)
+    ) -> dict[str, Any]:
+        dag_ids = authz.authorized_dag_ids(user, {dag_id}) if dag_id is not None else _readable_dag_ids(user)
+        return {"events": [e.summary() for e in _store().audit_events(dag_ids=dag_ids, limit=limit)]}
 
     @router.post(
         f"{API}/overrides", summary="Override a gate's decision (takes effect when the gate re-runs)"
@@ -432,12 +487,13 @@ def _router() -> APIRouter:
     @router.get("/triage", response_class=HTMLResponse, include_in_schema=False)
     def triage_page(request: Request, user: GetUserDep, owner: str | None = None) -> str:
         owner = owner or None
-        return pages.render_triage(_root(request), open_incidents(user, owner, None, 500), owner=owner)
+        incidents = _with_audit(open_incidents(user, owner, None, 500))
+        return pages.render_triage(_root(request), incidents, owner=owner)
 
     @router.get(
         "/dag/{dag_id}",
         response_class=HTMLResponse,
-        dependencies=[Depends(requires_access_dag("GET"))],
+        dependencies=[Depends(authz.require_dag("GET"))],
         include_in_schema=False,
     )
     def dag_page(request: Request, dag_id: str, user: GetUserDep) -> str:
@@ -449,11 +505,12 @@ def _router() -> APIRouter:
     @router.get(
         "/report/{dag_id}/{run_id}/{task_id}",
         response_class=HTMLResponse,
-        dependencies=[Depends(requires_access_dag("GET"))],
+        dependencies=[Depends(authz.require_dag("GET"))],
         include_in_schema=False,
     )
-    def report_page(request: Request, dag_id: str, run_id: str, task_id: str) -> str:
-        return pages.render_report(_root(request), task_report(dag_id, run_id, task_id))
+    def report_page(request: Request, dag_id: str, run_id: str, task_id: str, user: GetUserDep) -> str:
+        report = authorized_report(user, dag_id, run_id, task_id, history_runs=HISTORY_RUNS)
+        return pages.render_report(_root(request), report)
 
     @router.get("/baselines", response_class=HTMLResponse, include_in_schema=False)
     def baselines_page(request: Request, user: GetUserDep) -> str:
