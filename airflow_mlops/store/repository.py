@@ -572,7 +572,8 @@ class ResultsStore:
         ``previous_success`` baseline must survive a quiet month); the check runs that an incident not
         yet resolved points to; incidents not resolved, with their notifications; active overrides.
         Deleted: older check runs (their results go with them), unneeded older profiles, resolved
-        incidents last seen before the cut (their notifications go with them), retired overrides.
+        incidents last seen before the cut (their notifications go with them), retired overrides. Never
+        deleted: the audit trail and the owners of baseline keys.
 
         :returns: the number of rows per table that were (or, with ``dry_run``, would be) deleted.
         """
