@@ -590,8 +590,11 @@ def test_every_human_action_is_an_append_only_audit_event(
     post("/mlops/api/v1/baselines/pin", "op", {"key": key, "label": "golden", "reason": "reviewed day"})
     post("/mlops/api/v1/baselines/unpin", "admin", {"key": key, "label": "golden", "reason": "new season"})
     post(f"{act}/resolve", "op", {"note": "backfill done"})
+    hostile = "".join(EVIL)
+    post("/mlops/api/v1/overrides", "op", {**gate, "reason": hostile})
 
     expected = [
+        ("override", "op", hostile),
         ("resolve", "op", "backfill done"),
         ("unpin", "admin", "new season"),
         ("pin", "op", "reviewed day"),
@@ -604,15 +607,16 @@ def test_every_human_action_is_an_append_only_audit_event(
     assert [(e["action"], e["actor"], e["note"]) for e in events] == expected
     assert all(e["at"] and e["dag_id"] == dag_id for e in events)
     assert {e["incident_id"] for e in events if e["action"] in ("ack", "snooze", "resolve")} == {incident.id}
-    assert events[4]["details"]["until"]  # the snooze's end
-    assert (events[2]["baseline_key"], events[2]["label"], events[2]["run_id"]) == (key, "golden", "day-1")
+    assert events[5]["details"]["until"]  # the snooze's end
+    assert (events[3]["baseline_key"], events[3]["label"], events[3]["run_id"]) == (key, "golden", "day-1")
     assert any_store.incident(incident.id).acked_by == "admin"  # the incident row keeps the latest
 
     report = client.get(report_path(failed), headers=token("viewer")).text
     trail = report.split("<h2>Audit trail</h2>", 1)[1]
-    for action, actor, note in expected:
+    for action, actor, note in expected[1:]:
         if action not in ("pin", "unpin"):
             assert note in trail and actor in trail, note
+    assert all(evil not in report for evil in EVIL) and "&lt;script&gt;" in trail  # escaped
 
     cli = ["--url", any_store.url, "audit", "--dag", dag_id]
     capsys.readouterr()  # the DAG run's log
