@@ -152,6 +152,48 @@ def _cmd_baseline_unpin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_baseline_owner(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.dag_id is not None:
+        if not args.reason:
+            print("airflow-mlops: error: handing a key to another DAG needs --reason", file=sys.stderr)
+            return 2
+        row = store.set_baseline_key_owner(
+            key=args.key, dag_id=args.dag_id, user=_user(args), reason=args.reason
+        )
+    else:
+        row = store.baseline_key_owner(args.key)
+    owner = {"key": args.key, "owner": "", "shared_with": [], "declared_by": ""}
+    if row is not None:
+        owner |= {
+            "owner": row.owner_dag_id,
+            "shared_with": row.shared_with,
+            "declared_by": row.declared_by or "",
+        }
+    if not args.json:
+        owner["shared_with"] = ", ".join(owner["shared_with"])
+    _print([owner], as_json=args.json, columns=("key", "owner", "shared_with", "declared_by"))
+    return 0
+
+
+def _audit_target(event: dict[str, Any]) -> str:
+    if event["incident_id"] is not None:
+        return f"incident #{event['incident_id']}"
+    if event["baseline_key"] is not None:
+        return event["baseline_key"] + (f" [{event['label']}]" if event["label"] else "")
+    return f"{event['task_id'] or ''} run {event['run_id'] or ''}".strip()
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    events = [e.summary() for e in _store(args).audit_events(dag_id=args.dag_id, limit=args.limit)]
+    if args.json:
+        _print(events, as_json=True, columns=())
+        return 0
+    rows = [{**e, "target": _audit_target(e), "note": (e["note"] or "")[:80]} for e in events]
+    _print(rows, as_json=False, columns=("id", "at", "actor", "action", "dag_id", "target", "note"))
+    return 0
+
+
 def _incident_row(i: Any, *, as_json: bool) -> dict[str, Any]:
     from datetime import datetime
 
@@ -299,6 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
     b_unpin.add_argument("--user")
     b_unpin.add_argument("--json", action="store_true")
     b_unpin.set_defaults(func=_cmd_baseline_unpin)
+    b_owner = baseline.add_parser(
+        "owner",
+        help="show which DAG owns a key (may write it) and whom it shares it with; with --dag-id, hand the "
+        "key to that DAG (audited)",
+    )
+    b_owner.add_argument("--key", required=True)
+    b_owner.add_argument("--dag-id", help="the DAG that owns the key from now on")
+    b_owner.add_argument("--reason", help="why (required with --dag-id)")
+    b_owner.add_argument("--user", help="who does it (default: the OS user)")
+    b_owner.add_argument("--json", action="store_true")
+    b_owner.set_defaults(func=_cmd_baseline_owner)
 
     incidents = sub.add_parser("incidents", help="list and triage incidents").add_subparsers(
         dest="incidents_command", required=True
@@ -332,6 +385,16 @@ def build_parser() -> argparse.ArgumentParser:
     override.add_argument("--reason", required=True)
     override.add_argument("--user")
     override.set_defaults(func=_cmd_gate_override)
+
+    audit = sub.add_parser(
+        "audit",
+        help="the audit trail, newest first: every ack, snooze, resolve, override, rejected approval, pin, "
+        "unpin and change of a key's owner, with who, when and why",
+    )
+    audit.add_argument("--dag", "--dag-id", dest="dag_id", help="only this DAG's events")
+    audit.add_argument("--limit", type=int, default=100)
+    audit.add_argument("--json", action="store_true", help="print JSON for scripts")
+    audit.set_defaults(func=_cmd_audit)
 
     digest = sub.add_parser("digest", help="warning digests").add_subparsers(
         dest="digest_command", required=True

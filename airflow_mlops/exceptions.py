@@ -4,6 +4,7 @@
 
     MlopsError
     ├── InputError            bad user input: a retry will not help (→ AirflowFailException)
+    │   ├── BaselineKeyError  a DAG writing a baseline key that another DAG owns
     │   ├── DataSourceError   data that cannot be read, or is empty
     │   └── SuiteError        a suite that cannot be parsed or built
     └── StoreError            the results store failed
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BaselineKeyError",
     "DataSourceError",
     "InputError",
     "MlopsError",
@@ -28,6 +30,10 @@ class MlopsError(Exception):
 
 class InputError(MlopsError, ValueError):
     """User input is wrong. The message names the input, the bad value and what to do."""
+
+
+class BaselineKeyError(InputError):
+    """A DAG may not write this baseline key: another DAG owns it and does not share it."""
 
 
 class DataSourceError(InputError):

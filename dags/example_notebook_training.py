@@ -86,6 +86,7 @@ with DAG(
         metrics=metrics,
         baseline="pinned:champion",
         baseline_key="wine_quality.model",
+        share_baseline_with=["example_wine_production"],  # the key of the production DAG's model as well
         checks=[MetricRegression("accuracy", warn=0.03, fail=0.08)],
         on_missing_baseline="pass",
         fail_task=False,

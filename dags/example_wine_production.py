@@ -132,6 +132,7 @@ with DAG(
         metrics=scores,
         baseline="pinned:champion",
         baseline_key=MODEL_KEY,
+        share_baseline_with=["example_notebook_training"],  # the notebook's DAG compares into this key too
         checks=[MetricRegression("accuracy", warn=0.03, fail=0.08), MetricRegression("f1_macro", fail=0.1)],
         on_missing_baseline="fail",
         fail_task=False,

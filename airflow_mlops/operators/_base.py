@@ -227,6 +227,7 @@ class MlopsCheckOperator(BaseOperator):
                     message=message,
                     summary=summary_extra or None,
                     baseline_key=outcome.baseline_key,
+                    team=_team(dag_run),
                 ),
                 outcome.results,
                 profile=outcome.profile,
@@ -235,6 +236,8 @@ class MlopsCheckOperator(BaseOperator):
             raise AirflowException(
                 f"{self.task_id}: the outcome ({status.value}) could not be recorded: {exc}"
             ) from None
+        except InputError as exc:  # the write itself is refused (a baseline key another DAG claimed since)
+            raise AirflowFailException(f"{self.task_id}: ERRORED: nothing was recorded: {exc}") from None
 
         summary = summarize(
             status=status,
@@ -310,6 +313,14 @@ class MlopsCheckOperator(BaseOperator):
             raise AirflowFailException(error)
         if status is Status.FAILED and self.fail_task:
             raise AirflowFailException(f"{self.task_id}: FAILED: {message} {where}")
+
+
+def _team(dag_run: Any) -> str | None:
+    """The DAG's owning team as Airflow told this task: ``""`` for none, None when this Airflow does not
+    say (recorded with the run, so that authorization survives the DAG's deletion)."""
+    if not hasattr(dag_run, "team_name"):
+        return None
+    return dag_run.team_name or ""
 
 
 def _errored(message: str, severity: Severity) -> CheckOutcome:

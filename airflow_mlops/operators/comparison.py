@@ -38,7 +38,12 @@ class BaselineComparisonOperator(MlopsCheckOperator):
     :param checks: checks from :mod:`airflow_mlops.checks` (RowCount, Schema, NullRate, Mean, Drift for
         data; MetricRegression for metrics).
     :param baseline: ``"previous_success"`` (default), ``"rolling:N"``, ``"pinned"`` or ``"pinned:LABEL"``.
-    :param baseline_key: the series this run belongs to; default ``"{dag_id}.{task_id}"``. Templated.
+    :param baseline_key: the series this run belongs to; default ``"{dag_id}.{task_id}"``. Templated. A key
+        belongs to the first DAG that writes it: another DAG's task that names it fails (ERRORED), unless
+        the owner shares it.
+    :param share_baseline_with: on the owner DAG's task: the ids of other DAGs that may also record
+        profiles under this key (their runs join its series). ``None`` (default) leaves the key's sharing
+        as it is; ``[]`` takes it back.
     :param on_missing_baseline: ``"pass"``, ``"warn"`` (default) or ``"fail"`` when there is no baseline
         yet. The profile is recorded either way.
     :param baseline_eligible: which earlier runs may be the baseline (and train ``Anomaly`` bands):
@@ -69,10 +74,20 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         baseline_key: str | None = None,
         on_missing_baseline: str = "warn",
         baseline_eligible: str = "passed",
+        share_baseline_with: Sequence[str] | None = None,
         fail_task: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(fail_task=fail_task, **kwargs)
+        if share_baseline_with is not None and (
+            isinstance(share_baseline_with, str)
+            or not isinstance(share_baseline_with, Sequence)
+            or not all(isinstance(d, str) and d.strip() for d in share_baseline_with)
+        ):
+            raise TypeError(
+                f"{self.task_id}: share_baseline_with= must be a list of DAG ids (or None); got "
+                f"{share_baseline_with!r}."
+            )
         if (data is None) == (metrics is None):
             raise TypeError(
                 f"{self.task_id}: give exactly one of data= (a data profile) or metrics= (model metrics)."
@@ -113,6 +128,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         self.baseline_key = baseline_key
         self.on_missing_baseline = on_missing_baseline
         self.baseline_eligible = baseline_eligible
+        self.share_baseline_with = list(share_baseline_with) if share_baseline_with is not None else None
         self._exclude_callable_from_templates("data", data)
         self._exclude_callable_from_templates("metrics", metrics)
 
@@ -128,6 +144,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         ti = context["ti"]
         key = self.baseline_key or f"{ti.dag_id}.{ti.task_id}"
         store = get_store()
+        store.claim_baseline_key(key=key, dag_id=ti.dag_id, share_with=self.share_baseline_with)
         run_after = getattr(context["dag_run"], "run_after", None)
         if self.metrics is not None:
             return self._compare_metrics(context, store, policy, key, ti.run_id, run_after)

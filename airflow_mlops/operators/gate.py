@@ -435,6 +435,9 @@ class QualityGateOperator(MlopsCheckOperator):
                     message=f"{text} — {verdict}",
                     summary={"approval": {"decision": "reject", "by": user}},
                 )
+            if not event.get("timedout"):
+                store.add_audit_event(action="reject", user=user, note=text or None, dag_id=ti.dag_id,
+                                      run_id=ti.run_id, task_id=ti.task_id, incident_id=incident_id)  # fmt: skip
             raise AirflowFailException(f"{self.task_id}: approval {verdict}. {text}")
         reason = f"approved by {user} through Airflow human-in-the-loop"
         store.add_override(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, reason=reason, user=user)

@@ -2,8 +2,9 @@
 
 Airflow does not protect plugin routes: every route here depends on Airflow's authenticated user
 (``GetUserDep``, a bearer token or the UI's session cookie); reads are limited to the DAGs the user may
-read (team-aware: Airflow's auth manager decides); writes need edit permission on the DAG concerned,
-must send a JSON body (a cross-site form cannot: the CSRF defence), and record the user. Pages are
+read (team-aware: Airflow's auth manager decides, also for a DAG Airflow no longer knows, see
+:mod:`airflow_mlops.plugins.authz`); writes need edit permission on the DAG concerned, must send a JSON
+body (a cross-site form cannot: the CSRF defence), and are audit events with the user's name. Pages are
 server-rendered (:mod:`airflow_mlops.plugins.pages`) with every data-derived value escaped, and served
 with a Content-Security-Policy (:mod:`airflow_mlops.plugins.security`); a URL drawn from data is returned
 only when it is http(s). Every request is bounded, and a bad input is a 4xx naming it
@@ -15,12 +16,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from airflow_mlops.plugins import limits, pages, security
+from airflow_mlops.plugins import authz, limits, pages, security
 from airflow_mlops.plugins.limits import Id, Offset, json_body
 from airflow_mlops.urls import allowed_url, report_path
 
@@ -50,14 +51,9 @@ def _readable_dag_ids(user: Any) -> set[str]:
     return set(_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
 
 
-def _require_edit(user: Any, dag_ids: set[str] | str) -> None:
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagDetails
-    from airflow.models.dag import DagModel
-
-    for dag_id in sorted({dag_ids} if isinstance(dag_ids, str) else dag_ids):
-        details = DagDetails(id=dag_id, team_name=DagModel.get_team_name(dag_id))
-        if not _auth_manager().is_authorized_dag(method="PUT", details=details, user=user):
-            raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
+def _require_edit(user: Any, dag_id: str) -> None:
+    if dag_id not in authz.authorized_dag_ids(user, {dag_id}, "PUT"):
+        raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
 
 
 def _json_writer(request: Request, user: GetUserDep) -> Any:
@@ -221,10 +217,16 @@ def task_report(
         "reasons": summary.get("reasons") or [],
         "runbook_url": allowed_url(summary.get("runbook_url")),
         "overrides": [],
+        "team": head.team,
     }
     page = {"history_runs": history_runs, "offset": offset, "limit": limit}
     if head.kind != "gate":
         report["checks"], report["results_page"] = _checks_page(store, rows, **page)
+        owners = store.baseline_key_owners({row.baseline_key for row in rows if row.baseline_key})
+        keys = sorted(key for key, owner in owners.items() if owner.may_write(dag_id))  # its own or shared
+        report["audit"] = [
+            e.summary() for key in keys for e in store.audit_events(baseline_key=key, limit=50)
+        ]
         return report
     # "upstream" holds labels; a mapped check appears once per map index ("validate[3]"), its task once here
     upstream_tasks = dict.fromkeys(label.split("[")[0] for label in summary.get("upstream") or [])
@@ -241,7 +243,40 @@ def task_report(
         for o in store.overrides(dag_id=dag_id, run_id=run_id)
         if o.task_id == task_id
     ]
+    report["audit"] = [
+        e.summary()
+        for e in store.report_audit(
+            dag_id=dag_id, run_id=run_id, task_id=task_id, incident_id=summary.get("incident_id")
+        )
+    ]
     return report
+
+
+def authorized_report(
+    user: Any,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    *,
+    history_runs: int,
+    offset: int = 0,
+    limit: int = REPORT_PAGE,
+) -> dict[str, Any]:
+    """:func:`task_report`, held to the team recorded with the report's rows as well as to its DAG's."""
+    report = task_report(dag_id, run_id, task_id, history_runs=history_runs, offset=offset, limit=limit)
+    authz.require_recorded_team(user, dag_id, report["team"])
+    return report
+
+
+def _with_audit(incidents: list[dict[str, Any]], per_incident: int = 20) -> list[dict[str, Any]]:
+    """The incidents, each with its audit trail (newest first, at most ``per_incident`` events)."""
+    ids = [i["id"] for i in incidents]
+    trails: dict[int, list[dict[str, Any]]] = {}
+    for event in _store().audit_events(incident_ids=ids, limit=per_incident * len(ids)) if ids else []:
+        trail = trails.setdefault(int(event.incident_id), [])
+        if len(trail) < per_incident:
+            trail.append(event.summary())
+    return [{**i, "audit": trails.get(i["id"], [])} for i in incidents]
 
 
 def _root(request: Request) -> str:
@@ -319,18 +354,21 @@ def _router() -> APIRouter:
 
     @router.get(
         f"{API}/reports/{{dag_id}}/{{run_id}}/{{task_id}}",
-        dependencies=[Depends(requires_access_dag("GET"))],
+        dependencies=[Depends(authz.require_dag("GET"))],
         summary="A gate's decision and upstream checks, or a check task's results, with history",
     )
     def get_report(
         dag_id: str,
         run_id: str,
         task_id: str,
+        user: GetUserDep,
         history: int = Query(default=HISTORY_RUNS, ge=0, le=200),
         offset: Offset = 0,
         limit: ReportLimit = REPORT_PAGE,
     ) -> dict[str, Any]:
-        return task_report(dag_id, run_id, task_id, history_runs=history, offset=offset, limit=limit)
+        return authorized_report(
+            user, dag_id, run_id, task_id, history_runs=history, offset=offset, limit=limit
+        )
 
     def open_incidents(user: Any, owner: str | None, dag_id: str | None, limit: int) -> list[dict[str, Any]]:
         readable = _readable_dag_ids(user)
@@ -390,13 +428,20 @@ def _router() -> APIRouter:
 
     def baselines_listing(user: Any) -> dict[str, Any]:
         store = _store()
-        keys = store.baseline_keys(dag_ids=_readable_dag_ids(user))
-        names = {k["baseline_key"] for k in keys}
+        readable = _readable_dag_ids(user)
+        keys = store.baseline_keys(dag_ids=readable)
+        owners = {
+            key: row.owner_dag_id
+            for key, row in store.baseline_key_owners({k["baseline_key"] for k in keys}).items()
+        }
+        # a key's pins are its owner's: listed to those who may read the owner DAG
+        names = {k["baseline_key"] for k in keys if owners.get(k["baseline_key"], k["dag_id"]) in readable}
         return {
             "keys": [
                 {
                     "key": k["baseline_key"],
                     "dag_id": k["dag_id"],
+                    "owner": owners.get(k["baseline_key"]) if k["baseline_key"] in names else None,
                     "kind": k["kind"],
                     "profiles": k["profiles"],
                     "latest": _iso(k["latest"]),
@@ -410,12 +455,21 @@ def _router() -> APIRouter:
     def list_baselines(user: GetUserDep) -> dict[str, Any]:
         return baselines_listing(user)
 
-    def _key_dags(user: Any, key: str) -> set[str]:
-        dag_ids = _store().key_dag_ids(key)
-        if not dag_ids or not dag_ids <= _readable_dag_ids(user):
+    def _key_dags(user: Any, key: str) -> str:
+        """The owner DAG of a key the user may pin and unpin: 404 when the user may read none of the DAGs
+        that wrote it (nor its owner), 403 when they may not edit the owner."""
+        store = _store()
+        owner = store.baseline_key_owner(key)
+        dag_ids = store.key_dag_ids(key) | ({owner.owner_dag_id} if owner is not None else set())
+        readable = authz.authorized_dag_ids(user, dag_ids, "GET")
+        if owner is None or not readable:
             raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
-        _require_edit(user, dag_ids)
-        return dag_ids
+        if owner.owner_dag_id not in authz.authorized_dag_ids(user, {owner.owner_dag_id}, "PUT"):
+            whose = f"DAG {owner.owner_dag_id!r}, which" if owner.owner_dag_id in readable else "a DAG"
+            raise HTTPException(
+                status_code=403, detail=f"baseline key {key!r} belongs to {whose} you may not edit"
+            )
+        return str(owner.owner_dag_id)
 
     @router.post(f"{API}/baselines/pin", summary="Pin a run's profile (default: the latest) under a label")
     def pin(user: WriterDep, body: Annotated[PinBody, json_body(PinBody)]) -> dict[str, Any]:
@@ -437,6 +491,13 @@ def _router() -> APIRouter:
         except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return row.summary()
+
+    @router.get(f"{API}/audit", summary="Audit events of the DAGs the user may read (who, when, what, why)")
+    def list_audit(
+        user: GetUserDep, dag_id: str | None = None, limit: int = Query(default=100, ge=1, le=1000)
+    ) -> dict[str, Any]:
+        dag_ids = authz.authorized_dag_ids(user, {dag_id}) if dag_id is not None else _readable_dag_ids(user)
+        return {"events": [e.summary() for e in _store().audit_events(dag_ids=dag_ids, limit=limit)]}
 
     @router.post(
         f"{API}/overrides", summary="Override a gate's decision (takes effect when the gate re-runs)"
@@ -478,12 +539,13 @@ def _router() -> APIRouter:
     @router.get("/triage", response_class=HTMLResponse, include_in_schema=False)
     def triage_page(request: Request, user: GetUserDep, owner: str | None = None) -> str:
         owner = owner or None
-        return pages.render_triage(_root(request), open_incidents(user, owner, None, 500), owner=owner)
+        incidents = _with_audit(open_incidents(user, owner, None, 500))
+        return pages.render_triage(_root(request), incidents, owner=owner)
 
     @router.get(
         "/dag/{dag_id}",
         response_class=HTMLResponse,
-        dependencies=[Depends(requires_access_dag("GET"))],
+        dependencies=[Depends(authz.require_dag("GET"))],
         include_in_schema=False,
     )
     def dag_page(request: Request, dag_id: str, user: GetUserDep) -> str:
@@ -495,7 +557,7 @@ def _router() -> APIRouter:
     @router.get(
         "/report/{dag_id}/{run_id}/{task_id}",
         response_class=HTMLResponse,
-        dependencies=[Depends(requires_access_dag("GET"))],
+        dependencies=[Depends(authz.require_dag("GET"))],
         include_in_schema=False,
     )
     def report_page(
@@ -503,10 +565,13 @@ def _router() -> APIRouter:
         dag_id: str,
         run_id: str,
         task_id: str,
+        user: GetUserDep,
         offset: Offset = 0,
         limit: ReportLimit = REPORT_PAGE,
     ) -> str:
-        report = task_report(dag_id, run_id, task_id, offset=offset, limit=limit)
+        report = authorized_report(
+            user, dag_id, run_id, task_id, history_runs=HISTORY_RUNS, offset=offset, limit=limit
+        )
         return pages.render_report(_root(request), report, default_limit=REPORT_PAGE)
 
     @router.get("/baselines", response_class=HTMLResponse, include_in_schema=False)

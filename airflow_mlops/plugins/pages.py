@@ -204,6 +204,20 @@ def action(url: str, label: str, *, fields: str = "", primary: bool = False) -> 
     )
 
 
+def audit_list(events: Sequence[Mapping[str, Any]]) -> str:
+    """Audit events, newest first: when, who, what (and on which label or run), and their note."""
+    if not events:
+        return '<p class="muted">No one has acted on it yet.</p>'
+    items = []
+    for ev in events:
+        target = f" <code>{e(ev['label'])}</code>" if ev.get("label") else ""
+        if ev["action"] == "override" and ev.get("run_id"):
+            target = f" run <code>{e(ev['run_id'])}</code>"
+        note = f": {e(ev['note'])}" if ev.get("note") else ""
+        items.append(f"<li>{when(ev['at'])} <b>{e(ev['actor'])}</b> {e(ev['action'])}{target}{note}</li>")
+    return f'<ul class="audit">{"".join(items)}</ul>'
+
+
 def incident_link(root: str, incident_id: Any) -> str:
     return f'<a href="{e(root)}/triage">#{e(incident_id)}</a>' if incident_id else ""
 
@@ -284,6 +298,10 @@ def _incident_rows(root: str, incidents: Sequence[Mapping[str, Any]], now: datet
             state += f' <span class="muted">by {e(i["acked_by"])}</span>'
         if i.get("snoozed_until"):
             state += f' <span class="muted">until {e(i["snoozed_until"])}</span>'
+        if i.get("audit"):
+            state += (
+                f"<details><summary>history ({len(i['audit'])})</summary>{audit_list(i['audit'])}</details>"
+            )
         runbook = external_link(i.get("runbook_url"), "runbook")
         report = (
             f'<a href="{e(report_href(root, i["dag_id"], i["last_run_id"], i["gate_task_id"]))}">report</a>'
@@ -450,6 +468,7 @@ def render_report(root: str, report: Mapping[str, Any], *, default_limit: int = 
             "Shaded: the band each threshold allows around the baseline.</p>"
             f'<div class="charts">{"".join(charts)}</div>'
         )
+    body += f"<h2>Audit trail</h2>{audit_list(report.get('audit') or [])}"
     if is_gate:
         body += f"<h2>Overrides</h2><ul>{overrides or '<li>none</li>'}</ul>"
         if report["status"] in ("FAILED", "ERRORED"):

@@ -10,7 +10,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AuditEventRow",
     "Base",
+    "BaselineKeyRow",
     "BaselinePinRow",
     "CheckResultRow",
     "CheckRunRow",
@@ -68,6 +70,9 @@ class CheckRunRow(Base):
     message: Mapped[str | None] = mapped_column(sa.Text)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     baseline_key: Mapped[str | None] = mapped_column(sa.String(500))
+    # The owning team of the DAG when this row was written: "" for none, NULL when not recorded (rows
+    # written before revision 0005). Authorization falls back on it once Airflow no longer knows the DAG.
+    team: Mapped[str | None] = mapped_column(sa.String(250))
 
     results: Mapped[list[CheckResultRow]] = relationship(
         back_populates="check_run",
@@ -132,6 +137,23 @@ class ProfileRow(Base):
     row_count: Mapped[int | None] = mapped_column(sa.BigInteger)
     source: Mapped[str | None] = mapped_column(sa.Text)
     profile: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class BaselineKeyRow(Base):
+    """Who may write a baseline key: its owner DAG (the first DAG that wrote it, or set with
+    ``airflow-mlops baseline owner``) and the DAGs the owner shares it with (``share_baseline_with=``)."""
+
+    __tablename__ = "mlops_baseline_key"
+
+    baseline_key: Mapped[str] = mapped_column(sa.String(500), primary_key=True)
+    owner_dag_id: Mapped[str] = mapped_column(sa.String(250))
+    shared_with: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    declared_by: Mapped[str | None] = mapped_column(sa.String(250))  # None: claimed by its first write
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    def may_write(self, dag_id: str) -> bool:
+        return dag_id == self.owner_dag_id or dag_id in (self.shared_with or [])
 
 
 class BaselinePinRow(Base):
@@ -261,3 +283,49 @@ class NotificationRow(Base):
     payload: Mapped[Any] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AuditEventRow(Base):
+    """One human action, append-only: who did what, when, to which incident, gate or baseline, and why.
+
+    ``action`` is one of :data:`airflow_mlops.store.repository.AUDIT_ACTIONS`. Rows are only ever
+    inserted; the incident, pin and override rows keep the latest state for fast reads.
+    """
+
+    __tablename__ = "mlops_audit_event"
+    __table_args__ = (
+        sa.Index("ix_mlops_audit_event_dag_id_id", "dag_id", "id"),
+        sa.Index("ix_mlops_audit_event_incident_id", "incident_id"),
+        sa.Index("ix_mlops_audit_event_baseline_key", "baseline_key"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(sa.String(250))
+    action: Mapped[str] = mapped_column(sa.String(16))
+    dag_id: Mapped[str | None] = mapped_column(sa.String(250))
+    task_id: Mapped[str | None] = mapped_column(sa.String(250))
+    run_id: Mapped[str | None] = mapped_column(sa.String(250))
+    incident_id: Mapped[int | None] = mapped_column(sa.Integer)
+    baseline_key: Mapped[str | None] = mapped_column(sa.String(500))
+    label: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[Any] = mapped_column(JSONType, nullable=True)
+
+    def summary(self) -> dict[str, Any]:
+        """What the API, the pages and the CLI show of an event."""
+        at = self.at if self.at.tzinfo else self.at.replace(tzinfo=UTC)
+        return {
+            "id": self.id,
+            "at": at.isoformat(timespec="seconds"),
+            "actor": self.actor,
+            "action": self.action,
+            "dag_id": self.dag_id,
+            "task_id": self.task_id,
+            "run_id": self.run_id,
+            "incident_id": self.incident_id,
+            "baseline_key": self.baseline_key,
+            "label": self.label,
+            "note": self.note,
+            "details": self.details or {},
+        }

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from airflow_mlops.core.baseline import GATE_PASSING_STATUSES, check_label, eligible_statuses
 from airflow_mlops.core.handoff import GateLookup, utc_moment
 from airflow_mlops.core.results import CheckResult, Status, json_safe
-from airflow_mlops.exceptions import InputError, StoreError, StoreUnavailableError
+from airflow_mlops.exceptions import BaselineKeyError, InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
 from airflow_mlops.store.models import (
+    AuditEventRow,
+    BaselineKeyRow,
     BaselinePinRow,
     CheckResultRow,
     CheckRunRow,
@@ -30,10 +32,15 @@ from airflow_mlops.store.models import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CheckRunRecord", "GateOutcome", "ProfileRecord", "ResultsStore"]
+__all__ = ["AUDIT_ACTIONS", "CheckRunRecord", "GateOutcome", "ProfileRecord", "ResultsStore"]
 
 T = TypeVar("T")
 _ready_lock = threading.Lock()
+
+#: What an audit event records: the triage of an incident, a gate override (an approval through Airflow's
+#: human-in-the-loop is one) or a rejection, a pin or unpin of a baseline, and a baseline key handed to
+#: another DAG (``airflow-mlops baseline owner``).
+AUDIT_ACTIONS = ("ack", "snooze", "resolve", "override", "reject", "pin", "unpin", "own")
 
 
 def _active_override(*, dag_id: str, run_id: str, task_id: str) -> sa.Select[GateOverrideRow]:
@@ -73,6 +80,7 @@ class CheckRunRecord:
     message: str | None = None
     summary: dict[str, Any] | None = None
     baseline_key: str | None = None
+    team: str | None = None  # the DAG's owning team as Airflow told the task: "" for none, None: unknown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +237,7 @@ class ResultsStore:
             "message": record.message,
             "summary": json_safe(record.summary) if record.summary is not None else None,
             "baseline_key": record.baseline_key,
+            "team": record.team,
         }
 
         def work(session: Session) -> int:
@@ -464,6 +473,118 @@ class ResultsStore:
 
         return self._read(work)
 
+    # -- who may write a key, and who owned a DAG ----------------------------------------------------
+    def claim_baseline_key(
+        self, *, key: str, dag_id: str, share_with: Sequence[str] | None = None
+    ) -> BaselineKeyRow:
+        """Make sure ``dag_id`` may write ``key`` before it records a profile there: the first DAG to write a
+        key owns it. The owner's ``share_with`` (when not None) replaces the DAGs it shares the key with.
+
+        :raises BaselineKeyError: another DAG owns the key and does not share it with ``dag_id``.
+        """
+        return self._write(
+            lambda session: _key_for_write(session, key=key, dag_id=dag_id, share_with=share_with)
+        )
+
+    def baseline_key_owner(self, key: str) -> BaselineKeyRow | None:
+        """Who owns ``key`` (None: no DAG wrote it yet)."""
+        return self._read(lambda session: session.get(BaselineKeyRow, key))
+
+    def baseline_key_owners(self, keys: Collection[str]) -> dict[str, BaselineKeyRow]:
+        def work(session: Session) -> dict[str, BaselineKeyRow]:
+            query = sa.select(BaselineKeyRow).where(BaselineKeyRow.baseline_key.in_(list(keys)))
+            return {row.baseline_key: row for row in session.scalars(query)}
+
+        return self._read(work) if keys else {}
+
+    def set_baseline_key_owner(self, *, key: str, dag_id: str, user: str, reason: str) -> BaselineKeyRow:
+        """Hand ``key`` to ``dag_id`` (or declare its owner before any DAG wrote it), audited; the DAGs it
+        was shared with keep their share."""
+        if not isinstance(dag_id, str) or not dag_id.strip():
+            raise InputError("the new owner of a baseline key needs a DAG id (--dag-id).")
+        _check_actor(user, reason, what="handing a baseline key to another DAG")
+
+        def work(session: Session) -> BaselineKeyRow:
+            now = _now()
+            row = session.get(BaselineKeyRow, key)
+            previous = row.owner_dag_id if row is not None else None
+            if row is None:
+                row = BaselineKeyRow(baseline_key=key, shared_with=[], created_at=now)
+                session.add(row)
+            row.owner_dag_id, row.declared_by, row.updated_at = dag_id, user, now
+            _audit(session, "own", user, note=reason, dag_id=dag_id, baseline_key=key,
+                   details={"previous_owner": previous})  # fmt: skip
+            return row
+
+        return self._write(work)
+
+    def recorded_teams(self, dag_ids: Collection[str]) -> dict[str, str | None]:
+        """The owning team recorded with each DAG's newest check run that has one (None: the DAG belonged to
+        no team). DAGs with no such row are left out: their team cannot be established from the store."""
+
+        def work(session: Session) -> dict[str, str | None]:
+            newest = (
+                sa.select(sa.func.max(CheckRunRow.id))
+                .where(CheckRunRow.dag_id.in_(list(dag_ids)), CheckRunRow.team.is_not(None))
+                .group_by(CheckRunRow.dag_id)
+                .scalar_subquery()
+            )
+            rows = session.execute(
+                sa.select(CheckRunRow.dag_id, CheckRunRow.team).where(CheckRunRow.id.in_(newest))
+            )
+            return {dag_id: team or None for dag_id, team in rows}
+
+        return self._read(work) if dag_ids else {}
+
+    # -- the audit trail ----------------------------------------------------------------------------
+    def audit_events(
+        self,
+        *,
+        dag_id: str | None = None,
+        dag_ids: Collection[str] | None = None,
+        incident_ids: Collection[int] | None = None,
+        baseline_key: str | None = None,
+        limit: int = 100,
+    ) -> list[AuditEventRow]:
+        """Audit events, newest first. ``dag_ids`` restricts to the DAGs a user may read."""
+
+        def work(session: Session) -> list[AuditEventRow]:
+            query = sa.select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
+            if dag_id is not None:
+                query = query.where(AuditEventRow.dag_id == dag_id)
+            if dag_ids is not None:
+                query = query.where(AuditEventRow.dag_id.in_(list(dag_ids)))
+            if incident_ids is not None:
+                query = query.where(AuditEventRow.incident_id.in_(list(incident_ids)))
+            if baseline_key is not None:
+                query = query.where(AuditEventRow.baseline_key == baseline_key)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
+    def add_audit_event(self, *, action: str, user: str, note: str | None = None, **where: Any) -> None:
+        """Record a human action that changes no other row (a gate's approval rejected). ``where``: the
+        columns naming what it was about (``dag_id``, ``run_id``, ``task_id``, ``incident_id`` ...)."""
+        self._write(lambda session: _audit(session, action, user, note=note, **where))
+
+    def report_audit(
+        self, *, dag_id: str, run_id: str, task_id: str, incident_id: int | None, limit: int = 100
+    ) -> list[AuditEventRow]:
+        """What people did about one task's report, newest first: overrides of that task in that run, and
+        every action on its incident."""
+
+        def work(session: Session) -> list[AuditEventRow]:
+            this_run = sa.and_(
+                AuditEventRow.dag_id == dag_id,
+                AuditEventRow.run_id == run_id,
+                AuditEventRow.task_id == task_id,
+            )
+            about = sa.or_(this_run, AuditEventRow.incident_id == incident_id) if incident_id else this_run
+            query = sa.select(AuditEventRow).where(about).order_by(AuditEventRow.id.desc()).limit(limit)
+            return list(session.scalars(query))
+
+        return self._read(work)
+
     def prune(self, *, older_than: datetime, dry_run: bool = False) -> dict[str, int]:
         """Delete what finished before ``older_than``, keeping what the store still needs.
 
@@ -472,7 +593,8 @@ class ResultsStore:
         ``previous_success`` baseline must survive a quiet month); the check runs that an incident not
         yet resolved points to; incidents not resolved, with their notifications; active overrides.
         Deleted: older check runs (their results go with them), unneeded older profiles, resolved
-        incidents last seen before the cut (their notifications go with them), retired overrides.
+        incidents last seen before the cut (their notifications go with them), retired overrides. Never
+        deleted: the audit trail and the owners of baseline keys.
 
         :returns: the number of rows per table that were (or, with ``dry_run``, would be) deleted.
         """
@@ -552,6 +674,7 @@ class ResultsStore:
     def _upsert_profile(
         self, session: Session, run: CheckRunRow, record: CheckRunRecord, profile: ProfileRecord
     ) -> None:
+        _key_for_write(session, key=profile.baseline_key, dag_id=record.dag_id)
         existing = session.scalars(
             sa.select(ProfileRow).where(ProfileRow.check_run_id == run.id)
         ).one_or_none()
@@ -739,6 +862,7 @@ class ResultsStore:
             session.add(pin)
             session.flush()
             pin.profile = profile
+            _audit_pin(session, "pin", user, pin, reason)
             return pin
 
         return self._write(work)
@@ -757,6 +881,7 @@ class ResultsStore:
             if pin is None:
                 raise InputError(f"baseline key '{key}' has no active pin labelled '{label}'.")
             pin.active, pin.unpinned_by, pin.unpinned_at, pin.unpin_reason = False, user, _now(), reason
+            _audit_pin(session, "unpin", user, pin, reason)
             return pin
 
         return self._write(work)
@@ -861,6 +986,8 @@ class ResultsStore:
             )
             session.add(row)
             session.flush()
+            _audit(session, "override", user, note=reason, dag_id=dag_id, run_id=run_id, task_id=task_id,
+                   details={"override_id": row.id})  # fmt: skip
             return row
 
         return self._write(work)
@@ -1223,6 +1350,9 @@ class ResultsStore:
                 row.status, row.resolved_by, row.resolved_at = "resolved", user, now
             if note:
                 row.note = note
+            _audit(session, action, user, note=note or None, dag_id=row.dag_id, task_id=row.gate_task_id,
+                   run_id=row.last_run_id, incident_id=row.id,
+                   details={"until": until.isoformat(timespec="seconds")} if action == "snooze" and until else None)  # fmt: skip
             return row
 
         return self._write(work)
@@ -1236,6 +1366,60 @@ class ResultsStore:
             )
 
         self._write(work)
+
+
+def _audit(session: Session, action: str, actor: str, **columns: Any) -> None:
+    """Append one audit event in the caller's transaction: it exists exactly when the action does."""
+    if action not in AUDIT_ACTIONS:
+        raise InputError(f"audit action={action!r} is not one of {', '.join(AUDIT_ACTIONS)}.")
+    details = columns.pop("details", None)
+    session.add(
+        AuditEventRow(at=_now(), actor=actor, action=action, details=json_safe(details) if details else None,
+                      **columns)
+    )  # fmt: skip
+
+
+def _audit_pin(session: Session, action: str, user: str, pin: BaselinePinRow, reason: str) -> None:
+    """A pin's event belongs to its key's owner DAG (whose editors may pin), else to the pinned run's."""
+    owner = session.get(BaselineKeyRow, pin.baseline_key)
+    profile = pin.profile
+    _audit(session, action, user, note=reason, baseline_key=pin.baseline_key, label=pin.label,
+           dag_id=owner.owner_dag_id if owner is not None else profile.dag_id,
+           run_id=profile.run_id or profile.source, details={"profile_id": pin.profile_id})  # fmt: skip
+
+
+def _check_actor(user: str, reason: str, *, what: str) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError(f"{what} needs a reason; it is kept in the audit trail (`airflow-mlops audit`).")
+    if not isinstance(user, str) or not user.strip():
+        raise InputError(f"{what} needs the user who does it (--user).")
+
+
+def _key_for_write(
+    session: Session, *, key: str, dag_id: str, share_with: Sequence[str] | None = None
+) -> BaselineKeyRow:
+    """The ownership row of ``key`` that lets ``dag_id`` write it, created when no DAG wrote it before."""
+    now = _now()
+    row = session.get(BaselineKeyRow, key)
+    if row is None:
+        row = BaselineKeyRow(baseline_key=key, owner_dag_id=dag_id, shared_with=sorted(set(share_with or ())),
+                             declared_by=None, created_at=now, updated_at=now)  # fmt: skip
+        session.add(row)
+        session.flush()  # a concurrent first write of another DAG fails here, and its retry sees this row
+        return row
+    if not row.may_write(dag_id):
+        how = "its first writer" if row.declared_by is None else f"set by {row.declared_by}"
+        raise BaselineKeyError(
+            f"baseline_key '{key}' belongs to DAG '{row.owner_dag_id}' ({how}); DAG '{dag_id}' may not record "
+            f"profiles under it. Give this task a key of its own (the default is '{dag_id}.<task_id>'), or "
+            f"let the owner share it: BaselineComparisonOperator(baseline_key='{key}', "
+            f"share_baseline_with=['{dag_id}'], ...) in DAG '{row.owner_dag_id}'. An admin can hand the key "
+            f"to another DAG: `airflow-mlops baseline owner --key {key} --dag-id DAG --reason ...`. See "
+            "docs/concepts/baselines.md, 'Who may write a key'."
+        )
+    if dag_id == row.owner_dag_id and share_with is not None and sorted(set(share_with)) != row.shared_with:
+        row.shared_with, row.updated_at = sorted(set(share_with)), now
+    return row
 
 
 def _no_later_try(model: Any, *keys: str) -> Any:

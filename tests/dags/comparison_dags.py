@@ -154,3 +154,13 @@ with DAG("mlops_test_compare_fresh", schedule=None, start_date=START, catchup=Fa
             Freshness("loaded_at", warn="2d", fail="30d"),
         ],
     )
+
+# Another team's DAG naming compare_daily's key: its profiles would become that key's next
+# previous_success baseline (baseline poisoning); its writes are refused.
+with DAG("mlops_test_compare_poison", schedule=None, start_date=START, catchup=False) as compare_poison:
+    BaselineComparisonOperator(
+        task_id="compare",
+        data=daily_wine,
+        checks=[RowCount(warn=0.2, fail=0.5)],
+        baseline_key="mlops_test_compare_daily.compare",
+    )

@@ -136,3 +136,13 @@ def _mapped(dag_id: str, width: int) -> DAG:
 
 mapped_dag = _mapped("mlops_test_mapped", 50)  # tests/integration: 50 at once on a real scheduler
 mapped_small_dag = _mapped("mlops_test_mapped_small", 3)
+
+
+# A team's DAG that tests/plugins/test_api.py deletes from Airflow after it ran (its records stay).
+with DAG("mlops_test_deleted", schedule=None, start_date=START, catchup=False) as deleted_dag:
+    validate() >> QualityGateOperator(
+        task_id="gate",
+        owner="ml-platform",
+        notify=False,
+        runbook_url="https://runbooks.example.com/secret-fix",
+    )

@@ -69,6 +69,11 @@ def test_callable_data_is_not_a_template_field() -> None:
             ValueError,
             "'pass', 'warn'",
         ),
+        (
+            {"data": "x.csv", "checks": [RowCount(fail=1)], "share_baseline_with": "other_dag"},
+            TypeError,
+            r"share_baseline_with= must be a list of DAG ids \(or None\); got 'other_dag'",
+        ),
     ],
 )
 def test_comparison_operator_arguments(kwargs, error, message) -> None:

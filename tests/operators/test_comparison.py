@@ -280,3 +280,20 @@ def test_freshness_of_a_file_and_of_its_timestamp_column(dags, store, tmp_path) 
     stale = run_dag(dags.compare_fresh, path=str(path))
     assert task_states(stale) == {"compare": "failed"}
     assert statuses(store, stale) == {"freshness(file)": "FAILED", "freshness(loaded_at)": "PASSED"}
+
+
+def test_a_dag_cannot_write_another_dags_baseline_key(dags, store) -> None:
+    key = "mlops_test_compare_daily.compare"
+    owner = run_dag(dags.compare_daily, seed=41)
+    poison = run_dag(dags.compare_poison, seed=42)
+    assert task_states(poison) == {"compare": "failed"}
+    row = store.latest_check_run(dag_id="mlops_test_compare_poison", task_id="compare", run_id=poison.run_id)
+    assert row.status == "ERRORED"
+    assert (
+        f"baseline_key '{key}' belongs to DAG 'mlops_test_compare_daily' (its first writer); DAG "
+        "'mlops_test_compare_poison' may not record profiles under it" in row.message
+    )
+    assert "share_baseline_with=['mlops_test_compare_poison']" in row.message
+    assert "mlops_test_compare_poison" not in {p.dag_id for p in store.profiles(key=key, limit=500)}
+    after = run_dag(dags.compare_daily, seed=43)
+    assert baseline_runs(store, after) == [owner.run_id]  # the owner's own last good day, never the poison

@@ -521,6 +521,11 @@ def test_on_fail_approve_waits_for_a_human(dags, store, alerting, option, gate_s
     else:
         assert row.status == "FAILED" and "rejected by oncall-dana" in row.message
         assert row.summary["approval"] == {"decision": "reject", "by": "oncall-dana"}
+    decided = {"Approve": ["resolve", "override"], "Reject": ["reject"]}[option]  # audited, newest first
+    events = store.audit_events(dag_id="mlops_test_gate_approve", limit=len(decided))
+    assert [(e.action, e.actor, e.run_id) for e in events] == [
+        (a, "oncall-dana", dag_run.run_id) for a in decided
+    ]
 
 
 def test_a_mapped_check_with_a_callable_data_runs_per_map_index_and_the_gate_sees_each(

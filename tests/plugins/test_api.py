@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 
 from tests.helpers import run_dag
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.usefixtures("airflow_db")]
 
 SECRET_DAG = "mlops_test_gate_skip"  # moved into a bundle owned by team "secret" for these tests
-USERS = "viewer:viewer,op:op,insider:op:secret,outsider:op:other"
+USERS = "viewer:viewer,op:op,insider:op:secret,outsider:op:other,admin:admin"
 JSON = {"Content-Type": "application/json"}
 
 
@@ -43,6 +44,7 @@ def client(airflow_db):  # type: ignore[no-untyped-def]
             if session.get(Team, name) is None:
                 session.add(Team(name=name))
 
+    _sync_test_dags()
     try:
         yield TestClient(create_app())
     finally:
@@ -53,11 +55,25 @@ def client(airflow_db):  # type: ignore[no-untyped-def]
                 os.environ[key] = value
 
 
+def _sync_test_dags() -> None:
+    """Write every DAG of tests/dags to Airflow's metadata DB, as the DAG processor would (``dag.test``
+    does it too), so that per-DAG permissions see them even when no DAG has run yet."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+
+    manager = DagBundlesManager()
+    manager.sync_bundles_to_db()
+    for bundle in manager.get_all_dag_bundles():
+        bundle.initialize()
+        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
+        sync_bag_to_db(bag, bundle.name, bundle.version)
+
+
 def token(name: str) -> dict[str, str]:
     from airflow.api_fastapi.app import get_auth_manager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
-    role = {"viewer": "viewer"}.get(name, "op")
+    role = {"viewer": "viewer", "admin": "admin"}.get(name, "op")
     teams = {"insider": ["secret"], "outsider": ["other"]}.get(name, [])
     jwt = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username=name, role=role, teams=teams))
     return {"Authorization": f"Bearer {jwt}"}
@@ -362,3 +378,250 @@ def test_check_and_gate_tasks_carry_the_quality_report_link(store, alerting) -> 
     for task_id in ("validate", "gate"):
         link = xcom(dag_run, task_id, key="_link_QualityReportLink")
         assert link == report_path(dag_run, task_id), task_id
+
+
+# -- authorization that does not depend on the DAG still existing (issue 19.2) ---------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A fresh results store on SQLite or PostgreSQL, the one the app and the DAG runs use."""
+    from airflow_mlops.config import get_store
+
+    url = (
+        f"sqlite:///{tmp_path / 'store.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    monkeypatch.setenv("AIRFLOW__MLOPS__RESULTS_DB_URL", url)
+    return get_store(url)
+
+
+def _set_bundle(dag_id: str | None, bundle_name: str, teams: list[str]) -> None:
+    """Give ``bundle_name`` the ``teams`` (creating it), and move ``dag_id`` into it."""
+    from airflow.models.dag import DagModel
+    from airflow.models.dagbundle import DagBundleModel
+    from airflow.models.team import Team
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        bundle = session.get(DagBundleModel, bundle_name) or DagBundleModel(name=bundle_name)
+        bundle.teams = [session.get(Team, team) for team in teams]
+        session.add(bundle)
+        session.flush()
+        if dag_id is not None:
+            session.get(DagModel, dag_id).bundle_name = bundle_name
+
+
+def run_for_team(dag, team: str, **conf):  # type: ignore[no-untyped-def]
+    """Run ``dag`` while its bundle is configured for ``team`` (so its tasks are told the team, as on a
+    real worker), then leave it in a bundle of that team."""
+    import json
+    import os
+
+    bundles = [{"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+                "kwargs": {}, "team_name": team}]  # fmt: skip
+    os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(bundles)
+    try:
+        dag_run = run_dag(dag, **conf)
+    finally:
+        del os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"]
+        _set_bundle(None, "dags-folder", [])
+    _set_bundle(dag.dag_id, f"{team}_bundle", [team])
+    return dag_run
+
+
+def delete_from_airflow(dag_id: str) -> None:
+    """What `airflow dags delete` does, then the expiry of Airflow's team-name cache ([core]
+    team_name_cache_ttl)."""
+    from airflow.api.common.delete_dag import delete_dag
+    from airflow.models.dag import DagModel, clear_team_name_cache
+    from airflow.utils.session import create_session
+
+    delete_dag(dag_id)
+    clear_team_name_cache()
+    with create_session() as session:
+        assert session.get(DagModel, dag_id) is None
+
+
+def test_a_deleted_dags_records_stay_with_its_team(client, any_store, owners_file) -> None:
+    from tests.dags import gate_dags
+
+    dag_id = gate_dags.deleted_dag.dag_id
+    dag_run = run_for_team(gate_dags.deleted_dag, "secret", fault="nulls")
+    paths = [
+        report_path(dag_run),
+        report_path(dag_run, prefix="/mlops/api/v1/reports"),
+        report_path(dag_run, "validate"),
+        f"/mlops/dag/{dag_id}",
+    ]
+
+    def status(name: str) -> dict[str, int]:
+        return {path: client.get(path, headers=token(name)).status_code for path in paths}
+
+    everywhere = dict.fromkeys(paths, 200)
+    nowhere = dict.fromkeys(paths, 403)
+    assert (status("insider"), status("outsider"), status("viewer")) == (everywhere, nowhere, nowhere)
+
+    delete_from_airflow(dag_id)
+    for name, expected in (("insider", everywhere), ("admin", everywhere), ("outsider", nowhere),
+                           ("viewer", nowhere), ("op", nowhere)):  # fmt: skip
+        assert status(name) == expected, name
+    denied = client.get(report_path(dag_run, prefix="/mlops/api/v1/reports"), headers=token("outsider"))
+    assert "secret-fix" not in denied.text and "alcohol" not in denied.text
+    for name in ("outsider", "viewer"):  # nor in any list
+        lists = "".join(
+            client.get(p, headers=token(name)).text
+            for p in ("/mlops/api/v1/gates", "/mlops/api/v1/incidents", "/mlops/api/v1/baselines", "/mlops/",
+                      "/mlops/triage", "/mlops/baselines")
+        )  # fmt: skip
+        assert dag_id not in lists, name
+
+    gate = any_store.latest_check_run(dag_id=dag_id, task_id="gate", run_id=dag_run.run_id)
+    assert gate.status == "FAILED" and gate.team == "secret"  # recorded with the row, by the task
+
+    # rows written before the team was recorded (older versions): nobody's team can be established
+    with any_store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE mlops_check_run SET team = NULL WHERE dag_id = :d"), {"d": dag_id})
+    assert status("insider") == nowhere
+    assert status("admin") == everywhere
+
+
+# -- baseline keys belong to the DAG that created them (issue 19.3) -------------------------------------
+
+FOREIGN_DAG = "mlops_test_compare_daily"  # moved into a bundle owned by team "other" for these tests
+
+
+@pytest.fixture
+def two_teams():  # type: ignore[no-untyped-def]
+    """SECRET_DAG in a bundle of team "secret", FOREIGN_DAG in one of team "other"; put back afterwards."""
+    _set_bundle(SECRET_DAG, "secret_bundle", ["secret"])
+    _set_bundle(FOREIGN_DAG, "other_bundle", ["other"])
+    yield
+    for dag_id in (SECRET_DAG, FOREIGN_DAG):
+        _set_bundle(dag_id, "dags-folder", [])
+
+
+def record_profile_run(store, dag_id: str, key: str, run_id: str) -> None:  # type: ignore[no-untyped-def]
+    from airflow_mlops.store import CheckRunRecord, ProfileRecord
+
+    now = datetime.now(UTC)
+    store.record_check_run(
+        CheckRunRecord(dag_id=dag_id, task_id="compare", run_id=run_id, try_number=1, kind="comparison",
+                       status="PASSED", run_after=now, started_at=now, finished_at=now, baseline_key=key),
+        [],
+        profile=ProfileRecord(baseline_key=key, kind="metrics", profile={"metrics": {"auc": 0.9}}),
+    )  # fmt: skip
+
+
+def test_a_listed_key_is_unpinned_by_its_editor_though_another_teams_dag_wrote_to_it(
+    client, any_store, two_teams
+) -> None:
+    from airflow_mlops.exceptions import InputError
+
+    key = f"{SECRET_DAG}.compare"
+    record_profile_run(any_store, SECRET_DAG, key, "day-1")
+    pin = {"key": key, "label": "golden", "reason": "secret team's reviewed day"}
+    assert client.post("/mlops/api/v1/baselines/pin", headers=writer("insider"), json=pin).status_code == 200
+    # a profile of another team's DAG under that key, as versions before key ownership let through
+    now = datetime.now(UTC)
+    with any_store.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO mlops_profile (baseline_key, kind, dag_id, run_id, try_number, run_after, "
+                "recorded_at, run_status, profile) VALUES (:key, 'metrics', :dag, 'poison', 1, :now, :now, "
+                "'PASSED', :profile)"
+            ),
+            {"key": key, "dag": FOREIGN_DAG, "now": now, "profile": '{"metrics": {"auc": 0.1}}'},
+        )
+
+    listing = client.get("/mlops/api/v1/baselines", headers=token("insider")).json()
+    assert [p["label"] for p in listing["pins"] if p["key"] == key] == ["golden"]  # listed, with its pin
+    unpin = {"key": key, "label": "golden", "reason": "new season"}
+    done = client.post("/mlops/api/v1/baselines/unpin", headers=writer("insider"), json=unpin)
+    assert done.status_code == 200, done.text
+    assert client.post("/mlops/api/v1/baselines/pin", headers=writer("insider"), json=pin).status_code == 200
+
+    # the other team sees its own DAG's row of the key, but not the owner's pins, and cannot change them
+    outsider = client.get("/mlops/api/v1/baselines", headers=token("outsider")).json()
+    assert {k["dag_id"] for k in outsider["keys"] if k["key"] == key} == {FOREIGN_DAG}
+    assert not [p for p in outsider["pins"] if p["key"] == key]
+    refused = client.post("/mlops/api/v1/baselines/unpin", headers=writer("outsider"), json=unpin)
+    assert refused.status_code == 403 and f"DAG '{SECRET_DAG}'" not in refused.text  # not even its name
+    assert (
+        client.post("/mlops/api/v1/baselines/unpin", headers=writer("viewer"), json=unpin).status_code == 404
+    )
+    assert any_store.pinned_profile(key=key, label="golden") is not None
+
+    # and from now on the other team's DAG cannot write to the key at all
+    with pytest.raises(InputError, match=f"belongs to DAG '{SECRET_DAG}'"):
+        record_profile_run(any_store, FOREIGN_DAG, key, "poison-2")
+
+
+# -- a full audit trail (issue 19.7) ---------------------------------------------------------------------
+
+
+def test_every_human_action_is_an_append_only_audit_event(
+    client, any_store, owners_file, smtp_sink, webhook_sink, capsys
+) -> None:
+    import json
+
+    from airflow_mlops.cli import main
+    from tests.dags import gate_dags
+
+    failed = run_dag(gate_dags.gate_dag, fault="nulls")
+    dag_id = failed.dag_id
+    [incident] = any_store.incidents()
+    act = f"/mlops/api/v1/incidents/{incident.id}"
+
+    def post(path: str, name: str, body: dict) -> None:  # type: ignore[type-arg]
+        response = client.post(path, headers=writer(name), json=body)
+        assert response.status_code == 200, (path, response.text)
+
+    post(f"{act}/ack", "op", {"note": "op: the null spike again"})
+    post(f"{act}/ack", "admin", {"note": "admin: upstream is on it"})
+    post(f"{act}/snooze", "op", {"duration": "1h", "note": "waiting for the backfill"})
+    triage = client.get("/mlops/triage", headers=token("viewer")).text
+    assert "op: the null spike again" in triage and "admin: upstream is on it" in triage
+    gate = {"dag_id": dag_id, "run_id": failed.run_id, "task_id": "gate", "reason": "known upstream outage"}
+    post("/mlops/api/v1/overrides", "op", gate)
+    key = f"{dag_id}.compare"
+    record_profile_run(any_store, dag_id, key, "day-1")
+    post("/mlops/api/v1/baselines/pin", "op", {"key": key, "label": "golden", "reason": "reviewed day"})
+    post("/mlops/api/v1/baselines/unpin", "admin", {"key": key, "label": "golden", "reason": "new season"})
+    post(f"{act}/resolve", "op", {"note": "backfill done"})
+    hostile = "".join(EVIL)
+    post("/mlops/api/v1/overrides", "op", {**gate, "reason": hostile})
+
+    expected = [
+        ("override", "op", hostile),
+        ("resolve", "op", "backfill done"),
+        ("unpin", "admin", "new season"),
+        ("pin", "op", "reviewed day"),
+        ("override", "op", "known upstream outage"),
+        ("snooze", "op", "waiting for the backfill"),
+        ("ack", "admin", "admin: upstream is on it"),
+        ("ack", "op", "op: the null spike again"),  # not overwritten by the admin's
+    ]
+    events = client.get(f"/mlops/api/v1/audit?dag_id={dag_id}", headers=token("viewer")).json()["events"]
+    assert [(e["action"], e["actor"], e["note"]) for e in events] == expected
+    assert all(e["at"] and e["dag_id"] == dag_id for e in events)
+    assert {e["incident_id"] for e in events if e["action"] in ("ack", "snooze", "resolve")} == {incident.id}
+    assert events[5]["details"]["until"]  # the snooze's end
+    assert (events[3]["baseline_key"], events[3]["label"], events[3]["run_id"]) == (key, "golden", "day-1")
+    assert any_store.incident(incident.id).acked_by == "admin"  # the incident row keeps the latest
+
+    report = client.get(report_path(failed), headers=token("viewer")).text
+    trail = report.split("<h2>Audit trail</h2>", 1)[1]
+    for action, actor, note in expected[1:]:
+        if action not in ("pin", "unpin"):
+            assert note in trail and actor in trail, note
+    assert all(evil not in report for evil in EVIL) and "&lt;script&gt;" in trail  # escaped
+
+    cli = ["--url", any_store.url, "audit", "--dag", dag_id]
+    capsys.readouterr()  # the DAG run's log
+    assert main([*cli, "--json"]) == 0
+    assert [(e["action"], e["actor"], e["note"]) for e in json.loads(capsys.readouterr().out)] == expected
+    assert main(cli) == 0
+    table = capsys.readouterr().out
+    assert table.split()[:5] == ["id", "at", "actor", "action", "dag_id"] and "backfill done" in table
