@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_mlops.core.profile import (
+    DISCRETE_VALUES,
     MAX_NEW_CATEGORIES,
     ColumnProfile,
     DatasetProfile,
@@ -288,7 +289,10 @@ def test_profile_invariants_hold_on_any_frame(rows, top_k: int) -> None:
             assert sum(column.hist_counts) == column.count
             assert len(column.quantiles) in (0, 101)
             assert column.quantiles == sorted(column.quantiles)
-            assert len(column.hist_edges) <= 21
+            # at most 20 quantile bins, or one bin per value of a discrete column (at most 50 values)
+            assert len(column.hist_edges) <= 21 or (
+                len(column.hist_edges) <= DISCRETE_VALUES + 1 and column.hist_edges[-1] == column.hist_edges[-2]
+            )
         else:
             assert len(column.top) <= top_k
             assert sum(column.top.values()) + column.other_count == column.count
