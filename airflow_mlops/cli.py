@@ -152,6 +152,28 @@ def _cmd_baseline_unpin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_baseline_exclude(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from airflow_mlops.exceptions import InputError
+
+    try:
+        start, end = datetime.fromisoformat(args.from_), datetime.fromisoformat(args.to)
+    except ValueError as exc:
+        raise InputError(f"--from/--to must be ISO dates or times such as 2026-12-24 ({exc}).") from None
+    _store(args).exclude_from_training(
+        key=args.key, starts_at=start, ends_at=end, reason=args.reason, user=_user(args)
+    )
+    print(f"runs of '{args.key}' from {args.from_} to {args.to} no longer train its learned bands (audited)")
+    return 0
+
+
+def _cmd_baseline_expected(args: argparse.Namespace) -> int:
+    _store(args).mark_expected(key=args.key, run_id=args.run_id, reason=args.reason, user=_user(args))
+    print(f"run '{args.run_id}' of '{args.key}' was expected: it trains the key's learned bands (audited)")
+    return 0
+
+
 def _cmd_baseline_owner(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.dag_id is not None:
@@ -341,6 +363,25 @@ def build_parser() -> argparse.ArgumentParser:
     b_unpin.add_argument("--user")
     b_unpin.add_argument("--json", action="store_true")
     b_unpin.set_defaults(func=_cmd_baseline_unpin)
+    b_exclude = baseline.add_parser(
+        "exclude", help="keep a window's runs (a holiday, an outage) out of the key's learned bands (audited)"
+    )
+    b_exclude.add_argument("--key", required=True)
+    b_exclude.add_argument(
+        "--from", dest="from_", required=True, help="start, ISO: 2026-12-24 or 2026-12-24T06:00"
+    )
+    b_exclude.add_argument("--to", required=True, help="end (excluded), ISO")
+    b_exclude.add_argument("--reason", required=True)
+    b_exclude.add_argument("--user")
+    b_exclude.set_defaults(func=_cmd_baseline_exclude)
+    b_expected = baseline.add_parser(
+        "expected", help="a flagged run was expected: let it train the key's learned bands (audited)"
+    )
+    b_expected.add_argument("--key", required=True)
+    b_expected.add_argument("--run-id", required=True)
+    b_expected.add_argument("--reason", required=True)
+    b_expected.add_argument("--user")
+    b_expected.set_defaults(func=_cmd_baseline_expected)
     b_owner = baseline.add_parser(
         "owner",
         help="show which DAG owns a key (may write it) and whom it shares it with; with --dag-id, hand the "

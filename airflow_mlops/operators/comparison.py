@@ -269,8 +269,16 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             exclude_run_id=run_id,
             eligible=self.baseline_eligible,
         )
+        windows, expected = store.training_rules(key=key)
+        rows = [r for r in rows if r.gate_status != Status.OVERRIDDEN.value]
+        seen = {r.run_id for r in rows}
+        rows += [
+            r
+            for r in store.profiles_of_runs(key=key, kind=kind, run_ids=expected - seen - {run_id})
+            if _before(r.run_after, run_after)
+        ]
         parse = MetricsProfile.from_dict if kind == "metrics" else DatasetProfile.from_dict
-        return [(r.run_after, parse(r.profile)) for r in rows if r.gate_status != Status.OVERRIDDEN.value]
+        return [(r.run_after, parse(r.profile)) for r in rows if not _in_windows(r.run_after, windows)]
 
     def _evaluate(
         self,
@@ -346,6 +354,23 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             profile=record,
             baseline_key=key,
         )
+
+
+def _before(moment: Any, limit: Any) -> bool:
+    """Whether a run at ``moment`` came before ``limit`` (either unknown: yes); naive times are UTC."""
+    from airflow_mlops.core.handoff import utc_moment
+
+    if moment is None or limit is None:
+        return True
+    return bool(utc_moment(moment, name="run_after") < utc_moment(limit, name="run_after"))  # type: ignore[operator]
+
+
+def _in_windows(moment: Any, windows: list[tuple[Any, Any]]) -> bool:
+    """Whether a run at ``moment`` lies in a declared exclusion window (``[from, to)``)."""
+    from airflow_mlops.core.handoff import utc_moment
+
+    at = utc_moment(moment, name="run_after") if moment is not None else None
+    return at is not None and any(start <= at < end for start, end in windows)
 
 
 def _why_this_baseline(policy: BaselinePolicy, eligible: str, rows: list[Any]) -> str:

@@ -303,6 +303,23 @@ class PinBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class ExcludeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExpectedBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
+    run_id: str = Field(min_length=1, max_length=250)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class UnpinBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -491,6 +508,32 @@ def _router() -> APIRouter:
         except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return row.summary()
+
+    @router.post(f"{API}/baselines/exclude", summary="Keep a window's runs out of the key's learned bands")
+    def exclude(user: WriterDep, body: Annotated[ExcludeBody, json_body(ExcludeBody)]) -> dict[str, Any]:
+        _key_dags(user, body.key)
+        try:
+            _store().exclude_from_training(
+                key=body.key,
+                starts_at=body.starts_at,
+                ends_at=body.ends_at,
+                reason=body.reason,
+                user=user.get_name(),
+            )
+        except _input_error() as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        return {"key": body.key, "excluded": [_iso(body.starts_at), _iso(body.ends_at)]}
+
+    @router.post(
+        f"{API}/baselines/expected", summary="A flagged run was expected: it trains the learned bands"
+    )
+    def expected(user: WriterDep, body: Annotated[ExpectedBody, json_body(ExpectedBody)]) -> dict[str, Any]:
+        _key_dags(user, body.key)
+        try:
+            _store().mark_expected(key=body.key, run_id=body.run_id, reason=body.reason, user=user.get_name())
+        except _input_error() as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        return {"key": body.key, "expected": body.run_id}
 
     @router.get(f"{API}/audit", summary="Audit events of the DAGs the user may read (who, when, what, why)")
     def list_audit(

@@ -487,6 +487,28 @@ def render_report(root: str, report: Mapping[str, Any], *, default_limit: int = 
     return page(root, f"Report {title}", body, active="overview")
 
 
+def training_forms(root: str, key: str) -> str:
+    """The Baselines page's two actions on what a key's learned bands train on (both audited)."""
+    hidden = f'<input type="hidden" name="key" value="{e(key)}">'
+    reason = '<input name="reason" required maxlength="2000" placeholder="reason" size="16">'
+    expected = action(
+        f"{root}/api/v1/baselines/expected",
+        "Was expected",
+        fields=hidden
+        + '<input name="run_id" required placeholder="run id" size="18" aria-label="run id">'
+        + reason,
+    )
+    window = action(
+        f"{root}/api/v1/baselines/exclude",
+        "Exclude window",
+        fields=hidden
+        + '<input type="datetime-local" name="starts_at" required aria-label="from">'
+        + '<input type="datetime-local" name="ends_at" required aria-label="to">'
+        + reason,
+    )
+    return expected + window
+
+
 def render_baselines(root: str, keys: Sequence[Mapping[str, Any]], pins: Sequence[Mapping[str, Any]]) -> str:
     pins_by_key: dict[str, list[Mapping[str, Any]]] = {}
     for pin in pins:
@@ -518,13 +540,13 @@ def render_baselines(root: str, keys: Sequence[Mapping[str, Any]], pins: Sequenc
         rows.append(
             f'<tr data-key="{e(key)}"><td><code>{e(key)}</code></td><td>{e(k["dag_id"])}</td><td>{e(k["kind"])}</td>'
             f"<td>{e(k['profiles'])}</td><td class=nowrap>{when(k['latest'])}</td><td>{pinned or '<span class=muted>none</span>'}"
-            f"</td><td>{pin_form}</td></tr>"
+            f"</td><td>{pin_form}</td><td>{training_forms(root, key)}</td></tr>"
         )
     body = (
         "<h1>Baselines</h1><p class='muted'>Each baseline key's recorded profiles and pins. A pinned profile "
         "is the baseline of <code>pinned</code> / <code>pinned:LABEL</code> policies; pinning and unpinning "
         "need edit permission on the DAG and are audited.</p>"
         "<table><tr><th>key</th><th>DAG</th><th>kind</th><th>profiles</th><th>latest</th><th>pins</th>"
-        f"<th>pin a run</th></tr>{''.join(rows)}</table>"
+        f"<th>pin a run</th><th>learned bands</th></tr>{''.join(rows)}</table>"
     )
     return page(root, "Baselines", body, active="baselines")

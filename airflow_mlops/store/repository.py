@@ -40,7 +40,18 @@ _ready_lock = threading.Lock()
 #: What an audit event records: the triage of an incident, a gate override (an approval through Airflow's
 #: human-in-the-loop is one) or a rejection, a pin or unpin of a baseline, and a baseline key handed to
 #: another DAG (``airflow-mlops baseline owner``).
-AUDIT_ACTIONS = ("ack", "snooze", "resolve", "override", "reject", "pin", "unpin", "own")
+AUDIT_ACTIONS = (
+    "ack",
+    "snooze",
+    "resolve",
+    "override",
+    "reject",
+    "pin",
+    "unpin",
+    "own",
+    "exclude",
+    "expected",
+)
 
 
 def _active_override(*, dag_id: str, run_id: str, task_id: str) -> sa.Select[GateOverrideRow]:
@@ -561,6 +572,81 @@ class ResultsStore:
             return list(session.scalars(query))
 
         return self._read(work)
+
+    # -- what learned bands train on ----------------------------------------------------------------
+    def exclude_from_training(
+        self, *, key: str, starts_at: datetime, ends_at: datetime, reason: str, user: str
+    ) -> None:
+        """Declare a window (a holiday, a known outage) whose runs no ``Anomaly`` band of ``key`` trains on.
+        An append-only audit event (action ``exclude``), which is also where the window is read from."""
+        _check_actor(user, reason, what="an exclusion window")
+        start, end = utc_moment(starts_at, name="starts_at"), utc_moment(ends_at, name="ends_at")
+        if start is None or end is None or not start < end:
+            raise InputError(f"the exclusion window {starts_at} .. {ends_at} must end after it starts.")
+
+        def work(session: Session) -> None:
+            owner = session.get(BaselineKeyRow, key)
+            _audit(session, "exclude", user, note=reason, baseline_key=key,
+                   dag_id=owner.owner_dag_id if owner is not None else None,
+                   details={"from": start.isoformat(), "to": end.isoformat()})  # fmt: skip
+
+        self._write(work)
+
+    def mark_expected(self, *, key: str, run_id: str, reason: str, user: str) -> None:
+        """Say a flagged run was expected: its profiles train the key's ``Anomaly`` bands although its
+        checks did not pass (an audit event, action ``expected``, like an override)."""
+        _check_actor(user, reason, what="marking a run as expected")
+
+        def work(session: Session) -> None:
+            profile = session.scalar(
+                sa.select(ProfileRow)
+                .where(ProfileRow.baseline_key == key, ProfileRow.run_id == run_id)
+                .limit(1)
+            )
+            if profile is None:
+                raise InputError(
+                    f"no profile of baseline key '{key}' for run '{run_id}'; list them with "
+                    f"airflow-mlops baseline list --key {key} --profiles."
+                )
+            _audit(
+                session, "expected", user, note=reason, baseline_key=key, run_id=run_id, dag_id=profile.dag_id
+            )
+
+        self._write(work)
+
+    def training_rules(self, *, key: str) -> tuple[list[tuple[datetime, datetime]], set[str]]:
+        """``(exclusion windows, run ids marked expected)`` of a key, from its audit events."""
+
+        def work(session: Session) -> tuple[list[tuple[datetime, datetime]], set[str]]:
+            query = sa.select(AuditEventRow).where(
+                AuditEventRow.baseline_key == key, AuditEventRow.action.in_(("exclude", "expected"))
+            )
+            windows, expected = [], set()
+            for event in session.scalars(query):
+                if event.action == "expected" and event.run_id:
+                    expected.add(event.run_id)
+                elif event.action == "exclude" and event.details:
+                    windows.append(
+                        (
+                            datetime.fromisoformat(event.details["from"]),
+                            datetime.fromisoformat(event.details["to"]),
+                        )
+                    )
+            return windows, expected
+
+        return self._read(work)
+
+    def profiles_of_runs(self, *, key: str, kind: str, run_ids: Collection[str]) -> list[ProfileRow]:
+        """The latest try's profile of each of ``run_ids`` in a key's series."""
+
+        def work(session: Session) -> list[ProfileRow]:
+            query = sa.select(ProfileRow).where(
+                ProfileRow.baseline_key == key, ProfileRow.kind == kind, ProfileRow.run_id.in_(list(run_ids)),
+                _latest_try_only(),
+            )  # fmt: skip
+            return list(session.scalars(query))
+
+        return self._read(work) if run_ids else []
 
     def add_audit_event(self, *, action: str, user: str, note: str | None = None, **where: Any) -> None:
         """Record a human action that changes no other row (a gate's approval rejected). ``where``: the

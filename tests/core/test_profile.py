@@ -291,7 +291,8 @@ def test_profile_invariants_hold_on_any_frame(rows, top_k: int) -> None:
             assert column.quantiles == sorted(column.quantiles)
             # at most 20 quantile bins, or one bin per value of a discrete column (at most 50 values)
             assert len(column.hist_edges) <= 21 or (
-                len(column.hist_edges) <= DISCRETE_VALUES + 1 and column.hist_edges[-1] == column.hist_edges[-2]
+                len(column.hist_edges) <= DISCRETE_VALUES + 1
+                and column.hist_edges[-1] == column.hist_edges[-2]
             )
         else:
             assert len(column.top) <= top_k

@@ -202,3 +202,57 @@ def test_an_admin_hands_a_key_to_another_dag_audited(store: ResultsStore) -> Non
     assert (event.action, event.actor, event.dag_id) == ("own", "admin", "rightful")
     assert event.note == "squatted by mistake"
     assert event.details == {"previous_owner": "squatter"}
+
+
+def add_day(store: ResultsStore, day: int, status: str, rows: int) -> None:
+    when = T0 + timedelta(days=day)
+    record = CheckRunRecord(
+        dag_id="d", task_id="compare", run_id=f"run-{day}", try_number=1, kind="comparison", status=status,
+        run_after=when, started_at=when, finished_at=when, baseline_key="bands",
+    )  # fmt: skip
+    profile = ProfileRecord(
+        baseline_key="bands", kind="data", profile={"row_count": rows, "columns": []}, row_count=rows
+    )
+    store.record_check_run(record, [], profile=profile)
+
+
+def test_exclusion_windows_and_expected_runs_shape_what_bands_learn_from(store: ResultsStore) -> None:
+    from airflow_mlops.checks import Anomaly
+    from airflow_mlops.operators import BaselineComparisonOperator
+
+    for day, (status, rows) in enumerate(
+        [("PASSED", 100), ("PASSED", 102), ("FAILED", 500), ("PASSED", 98), ("PASSED", 101)]
+    ):
+        add_day(store, day, status, rows)
+    op = BaselineComparisonOperator(
+        task_id="compare", data="x.csv", checks=[Anomaly("row_count", fail=5)], baseline_key="bands"
+    )
+
+    def trained() -> list[int]:
+        history = op._history(
+            store, key="bands", kind="data", run_id="today", run_after=T0 + timedelta(days=9)
+        )
+        return sorted(profile.row_count for _, profile in history)
+
+    assert trained() == [98, 100, 101, 102]  # the failed day never trains
+    store.exclude_from_training(
+        key="bands",
+        starts_at=T0 + timedelta(days=1),
+        ends_at=T0 + timedelta(days=2),
+        reason="holiday",
+        user="dana",
+    )
+    assert trained() == [98, 100, 101]  # day 1 is in [day 1, day 2)
+    store.mark_expected(key="bands", run_id="run-2", reason="the launch: expected", user="erin")
+    assert trained() == [98, 100, 101, 500]
+    events = store.audit_events(baseline_key="bands")
+    assert [(e.action, e.actor, e.note) for e in events] == [
+        ("expected", "erin", "the launch: expected"),
+        ("exclude", "dana", "holiday"),
+    ]
+    with pytest.raises(InputError, match="must end after it starts"):
+        store.exclude_from_training(key="bands", starts_at=T0, ends_at=T0, reason="x", user="dana")
+    with pytest.raises(InputError, match="no profile of baseline key 'bands' for run 'nope'"):
+        store.mark_expected(key="bands", run_id="nope", reason="x", user="erin")
+    with pytest.raises(InputError, match="needs a reason"):
+        store.mark_expected(key="bands", run_id="run-2", reason=" ", user="erin")

@@ -115,3 +115,45 @@ def test_backtest_replays_a_recorded_check_under_other_thresholds(sqlite_url: st
     )
     no_threshold = cli("--url", sqlite_url, "backtest", "--key", "orders.compare", "--check", "row_count")
     assert no_threshold.returncode == 2 and "give warn=, fail= or both" in no_threshold.stderr
+
+
+def test_exclude_and_expected_from_the_cli_are_audited(sqlite_url: str) -> None:
+    from airflow_mlops.store import ProfileRecord, ResultsStore
+
+    store = ResultsStore(sqlite_url)
+    store.add_profile(
+        ProfileRecord(
+            baseline_key="orders", kind="data", profile={"row_count": 1, "columns": []}, row_count=1
+        )
+    )
+    profile = store.profiles(key="orders")[0]
+    excluded = cli(
+        "--url", sqlite_url, "baseline", "exclude", "--key", "orders", "--from", "2026-12-24", "--to", "2026-12-27",
+        "--reason", "Christmas", "--user", "dana",
+    )  # fmt: skip
+    assert excluded.returncode == 0, excluded.stderr
+    assert "no longer train its learned bands" in excluded.stdout
+    bad = cli(
+        "--url",
+        sqlite_url,
+        "baseline",
+        "exclude",
+        "--key",
+        "orders",
+        "--from",
+        "soon",
+        "--to",
+        "later",
+        "--reason",
+        "x",
+    )
+    assert bad.returncode == 2 and "--from/--to must be ISO dates" in bad.stderr
+    missing = cli(
+        "--url", sqlite_url, "baseline", "expected", "--key", "orders", "--run-id", "nope", "--reason", "x"
+    )
+    assert missing.returncode == 2 and "no profile of baseline key 'orders' for run 'nope'" in missing.stderr
+    windows, expected = store.training_rules(key="orders")
+    assert [(a.date().isoformat(), b.date().isoformat()) for a, b in windows] == [
+        ("2026-12-24", "2026-12-27")
+    ]
+    assert expected == set() and profile.run_id is None
