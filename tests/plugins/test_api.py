@@ -338,14 +338,27 @@ def test_pin_and_unpin_from_the_baselines_page_are_audited(client, store, alerti
     assert store.pinned_profile(key=key, label="golden") is None
     assert client.post("/mlops/api/v1/baselines/unpin", headers=writer("op"), json=unpin).status_code == 409
     # what learned bands train on: an exclusion window and a run that was expected, both audited
-    window = {"key": key, "starts_at": "2026-12-24T00:00", "ends_at": "2026-12-27T00:00", "reason": "Christmas"}
-    assert client.post("/mlops/api/v1/baselines/exclude", headers=writer("viewer"), json=window).status_code == 403
-    assert client.post("/mlops/api/v1/baselines/exclude", headers=writer("op"), json=window).status_code == 200
+    window = {
+        "key": key,
+        "starts_at": "2026-12-24T00:00",
+        "ends_at": "2026-12-27T00:00",
+        "reason": "Christmas",
+    }
+    assert (
+        client.post("/mlops/api/v1/baselines/exclude", headers=writer("viewer"), json=window).status_code
+        == 403
+    )
+    assert (
+        client.post("/mlops/api/v1/baselines/exclude", headers=writer("op"), json=window).status_code == 200
+    )
     backwards = {**window, "ends_at": "2026-12-01T00:00"}
     answer = client.post("/mlops/api/v1/baselines/exclude", headers=writer("op"), json=backwards)
     assert answer.status_code == 409 and "must end after it starts" in answer.json()["detail"]
     expected = {"key": key, "run_id": first.run_id, "reason": "a planned launch"}
-    assert client.post("/mlops/api/v1/baselines/expected", headers=writer("op"), json=expected).status_code == 200
+    assert (
+        client.post("/mlops/api/v1/baselines/expected", headers=writer("op"), json=expected).status_code
+        == 200
+    )
     windows, runs = store.training_rules(key=key)
     assert len(windows) == 1 and runs == {first.run_id}
     actions = [e.action for e in store.audit_events(baseline_key=key)]
