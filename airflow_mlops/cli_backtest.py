@@ -39,30 +39,9 @@ def add_backtest_parser(sub: Any) -> None:
     parser.set_defaults(func=_cmd_backtest)
 
 
-def _replay(args: argparse.Namespace, days: list[Any]) -> list[Any]:
-    from airflow_mlops.core.anomaly import Anomaly
-    from airflow_mlops.core.backtest import replay_band, replay_thresholds
-    from airflow_mlops.core.checks import check_thresholds
-
-    if args.band:
-        band = Anomaly(
-            "row_count",  # the quantity is the recorded observed value; only the band settings matter
-            warn=args.warn,
-            fail=args.fail,
-            seasonality=args.seasonality,
-            direction=args.direction,
-            min_history=args.min_history,
-            window=args.window,
-            ignore_small_changes=args.ignore_small_changes,
-        )
-        return replay_band(days, band)
-    check_thresholds("backtest", args.warn, args.fail)
-    return replay_thresholds(days, warn=args.warn, fail=args.fail)
-
-
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from airflow_mlops.cli import _print, _store
-    from airflow_mlops.core.backtest import RecordedDay, summarise
+    from airflow_mlops.core.backtest import backtest, recorded_days
     from airflow_mlops.core.owners import parse_duration
 
     since = datetime.now(UTC) - parse_duration(args.last, where="--last")
@@ -72,30 +51,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             f"no recorded results of check '{args.check}' for baseline key '{args.key}' in the last {args.last}; "
             "list the keys with `airflow-mlops baseline list` and the check names with `airflow-mlops runs list`."
         )
-    days = [
-        RecordedDay(
-            when=run.run_after,
-            run_id=run.run_id,
-            statistic=result.statistic,
-            observed=result.observed,
-            status=result.status,
-        )
-        for run, result in rows
-    ]
-    replayed = _replay(args, days)
-    table = [
-        {
-            "date": day.day.when.isoformat(timespec="minutes") if day.day.when else "",
-            "run_id": day.day.run_id,
-            "observed": day.day.observed,
-            "statistic": day.statistic,
-            "recorded": day.day.status,
-            "replayed": day.status,
-        }
-        for day in replayed
-    ]
-    recorded = summarise([d.status for d in days])
-    again = summarise([d.status for d in replayed])
+    days = recorded_days(rows)
+    report = backtest(
+        days, warn=args.warn, fail=args.fail, band=args.band, seasonality=args.seasonality,
+        direction=args.direction, min_history=args.min_history, window=args.window,
+        ignore_small_changes=args.ignore_small_changes,
+    )  # fmt: skip
+    table, recorded, again = report["days"], report["recorded"], report["replayed"]
     if args.json:
         print(json.dumps({"days": table, "recorded": recorded, "replayed": again}, indent=2, default=str))
         return 0

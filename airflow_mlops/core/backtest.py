@@ -19,7 +19,16 @@ from airflow_mlops.core.anomaly import Anomaly, learn_band
 from airflow_mlops.core.checks import grade
 from airflow_mlops.core.results import Status
 
-__all__ = ["RecordedDay", "ReplayedDay", "count_incidents", "replay_band", "replay_thresholds", "summarise"]
+__all__ = [
+    "RecordedDay",
+    "ReplayedDay",
+    "backtest",
+    "count_incidents",
+    "recorded_days",
+    "replay_band",
+    "replay_thresholds",
+    "summarise",
+]
 
 _NOT_PASSING = frozenset({Status.WARNED.value, Status.FAILED.value, Status.ERRORED.value})
 
@@ -41,6 +50,20 @@ class ReplayedDay:
     status: str
     statistic: float | None = None
     how: str | None = None
+
+
+def recorded_days(rows: Iterable[tuple[Any, Any]]) -> list[RecordedDay]:
+    """``(check run, result)`` rows, as ``ResultsStore.check_series`` returns them, as recorded days."""
+    return [
+        RecordedDay(
+            when=run.run_after,
+            run_id=run.run_id,
+            statistic=result.statistic,
+            observed=result.observed,
+            status=result.status,
+        )  # fmt: skip
+        for run, result in rows
+    ]
 
 
 def _number(value: Any) -> float | None:
@@ -111,4 +134,48 @@ def summarise(statuses: Sequence[str]) -> dict[str, int]:
         "failed": counts[Status.FAILED.value],
         "errored": counts[Status.ERRORED.value],
         "incidents": count_incidents(statuses),
+    }
+
+
+def backtest(
+    days: Sequence[RecordedDay],
+    *,
+    warn: float | None,
+    fail: float | None,
+    band: bool = False,
+    seasonality: str = "none",
+    direction: str = "both",
+    min_history: int = 7,
+    window: int = 60,
+    ignore_small_changes: float = 0.0,
+) -> dict[str, Any]:
+    """Replay ``days`` under ``warn``/``fail`` (with ``band``: sensitivities of a learned band with these
+    settings): ``{"days": [...], "recorded": summary, "replayed": summary}`` for the CLI, the API and the
+    report page. Bad settings raise :class:`InputError` naming them."""
+    from airflow_mlops.core.checks import check_thresholds
+
+    if band:  # the quantity is the recorded observed value: only the band settings matter
+        check = Anomaly(
+            "row_count", warn=warn, fail=fail, seasonality=seasonality, direction=direction,
+            min_history=min_history, window=window, ignore_small_changes=ignore_small_changes,
+        )  # fmt: skip
+        replayed = replay_band(days, check)
+    else:
+        check_thresholds("backtest", warn, fail)
+        replayed = replay_thresholds(days, warn=warn, fail=fail)
+    return {
+        "days": [
+            {
+                "date": d.day.when.isoformat(timespec="minutes") if d.day.when else "",
+                "run_id": d.day.run_id,
+                "observed": d.day.observed,
+                "statistic": d.statistic,
+                "recorded": d.day.status,
+                "replayed": d.status,
+                "how": d.how,
+            }
+            for d in replayed
+        ],
+        "recorded": summarise([d.status for d in days]),
+        "replayed": summarise([d.status for d in replayed]),
     }

@@ -13,8 +13,8 @@ only when it is http(s). Every request is bounded, and a bad input is a 4xx nami
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -168,6 +168,7 @@ def _check_json(store: Any, row: Any, page: list[Any], total: int, history_runs:
         "data_source": row.data_source,
         "results_total": total,
         "results": results,
+        "baseline_key": row.baseline_key,
     }
 
 
@@ -282,6 +283,13 @@ def _with_audit(incidents: list[dict[str, Any]], per_incident: int = 20) -> list
 def _root(request: Request) -> str:
     """Where the app is mounted (``/mlops``, behind any base URL): page links are built from it."""
     return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+BacktestKey = Annotated[str, Query(min_length=1, max_length=500)]
+Threshold = Annotated[float | None, Query(ge=0, le=1e9)]
+Seasonality = Annotated[Literal["none", "day_of_week", "hour_of_day", "day_of_month", "auto"], Query()]
+Direction = Annotated[Literal["both", "up", "down"], Query()]
+LastDays = Annotated[int, Query(ge=1, le=3650)]
 
 
 class NoteBody(BaseModel):
@@ -534,6 +542,73 @@ def _router() -> APIRouter:
         except _input_error() as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return {"key": body.key, "expected": body.run_id}
+
+    def backtest_report(user: Any, key: str, check: str, last_days: int, **settings: Any) -> dict[str, Any]:
+        """A check's recorded results of a key replayed under ``settings``: 404 unless the user may read
+        a DAG that wrote the key, 422 for bad settings."""
+        from airflow_mlops.core.backtest import backtest, recorded_days
+
+        store = _store()
+        owner = store.baseline_key_owner(key)
+        dag_ids = store.key_dag_ids(key) | ({owner.owner_dag_id} if owner is not None else set())
+        if not authz.authorized_dag_ids(user, dag_ids, "GET"):
+            raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
+        since = datetime.now(UTC) - timedelta(days=last_days)
+        rows = store.check_series(key=key, name=check, since=since)
+        if not rows:
+            raise HTTPException(
+                status_code=404,
+                detail=f"no recorded results of check {check!r} for key {key!r} in {last_days} days",
+            )
+        try:
+            return {"key": key, "check": check, **backtest(recorded_days(rows), **settings)}
+        except _input_error() as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+
+    @router.get(
+        f"{API}/backtest", summary="Replay a check's recorded results under other thresholds or a band"
+    )
+    def backtest_api(
+        user: GetUserDep,
+        key: BacktestKey,
+        check: BacktestKey,
+        warn: Threshold = None,
+        fail: Threshold = None,
+        band: bool = False,
+        seasonality: Seasonality = "none",
+        direction: Direction = "both",
+        last_days: LastDays = 90,
+    ) -> dict[str, Any]:
+        return backtest_report(
+            user, key, check, last_days, warn=warn, fail=fail, band=band, seasonality=seasonality,
+            direction=direction,
+        )  # fmt: skip
+
+    @router.get("/backtest", response_class=HTMLResponse, include_in_schema=False)
+    def backtest_page(
+        request: Request,
+        user: GetUserDep,
+        key: BacktestKey,
+        check: BacktestKey,
+        warn: Threshold = None,
+        fail: Threshold = None,
+        band: bool = False,
+        seasonality: Seasonality = "none",
+        direction: Direction = "both",
+        last_days: LastDays = 90,
+    ) -> str:
+        params = {"key": key, "check": check, "warn": warn, "fail": fail, "band": band,
+                  "seasonality": seasonality, "direction": direction, "last_days": last_days}  # fmt: skip
+        try:
+            result = backtest_report(
+                user, key, check, last_days, warn=warn, fail=fail, band=band, seasonality=seasonality,
+                direction=direction,
+            )  # fmt: skip
+        except HTTPException as exc:
+            if exc.status_code == 404 and "does not exist" in str(exc.detail):
+                raise
+            return pages.render_backtest(_root(request), params, None, str(exc.detail))
+        return pages.render_backtest(_root(request), params, result, "")
 
     @router.get(f"{API}/audit", summary="Audit events of the DAGs the user may read (who, when, what, why)")
     def list_audit(

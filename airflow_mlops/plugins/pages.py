@@ -427,8 +427,8 @@ def render_report(root: str, report: Mapping[str, Any], *, default_limit: int = 
                 f'<td><a href="{e(report_href(root, report["dag_id"], report["run_id"], check["task_id"]))}">'
                 f"{e(task_label)}</a></td><td>{e(r['name'])}</td><td>{badge(r['status'])}</td>"
                 f"<td>{cell(r['observed'])}</td><td>{cell(expected)}</td><td>{cell(r['baseline'])}</td>"
-                f"<td>{cell(r['statistic'])}</td><td>{cell(r['unexpected_sample'])}</td><td>{e(r['message'])}</td>"
-                "</tr>"
+                f"<td>{cell(r['statistic'])}</td><td>{cell(r['unexpected_sample'])}</td><td>{e(r['message'])}"
+                f"{backtest_link(root, check.get('baseline_key'), r)}</td></tr>"
             )
             if r.get("history"):
                 charts.append(
@@ -507,6 +507,71 @@ def training_forms(root: str, key: str) -> str:
         + reason,
     )
     return expected + window
+
+
+def backtest_link(root: str, key: Any, result: Mapping[str, Any]) -> str:
+    """A link from a compared check's row to its backtest, prefilled with its thresholds."""
+    raw = result.get("threshold")
+    threshold: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    if not key or result.get("statistic") is None:
+        return ""
+    params = {"key": key, "check": result["name"]}
+    params |= {k: v for k, v in threshold.items() if k in ("warn", "fail") and v is not None}
+    return f' <a class="muted" href="{e(root)}/backtest?{e(urlencode(params))}">backtest</a>'
+
+
+def render_backtest(
+    root: str, params: Mapping[str, Any], result: Mapping[str, Any] | None, error: str
+) -> str:
+    """The backtest page: the settings form (a GET form), what the recorded days would have given under
+    them, day by day, next to what was recorded."""
+
+    def field(name: str, label: str, size: int = 6) -> str:
+        value = "" if params.get(name) is None else str(params[name])
+        return f'<label>{e(label)} <input name="{e(name)}" value="{e(value)}" size="{size}"></label> '
+
+    def choice(name: str, options: Sequence[str]) -> str:
+        chosen = params.get(name)
+        opts = "".join(f"<option{' selected' if o == chosen else ''}>{e(o)}</option>" for o in options)
+        return f'<label>{e(name)} <select name="{e(name)}">{opts}</select></label> '
+
+    band = " checked" if params.get("band") else ""
+    form = (
+        f'<form method="get" action="{e(root)}/backtest">'
+        f'<input type="hidden" name="key" value="{e(params.get("key", ""))}">'
+        f'<input type="hidden" name="check" value="{e(params.get("check", ""))}">'
+        + field("warn", "warn")
+        + field("fail", "fail")
+        + f'<label><input type="checkbox" name="band" value="true"{band}> learned band (warn/fail in robust stds)</label> '
+        + choice("seasonality", ("none", "day_of_week", "hour_of_day", "day_of_month", "auto"))
+        + choice("direction", ("both", "up", "down"))
+        + field("last_days", "last days", 4)
+        + '<button type="submit">Replay</button></form>'
+    )
+    body = f"<h1>Backtest <code>{e(params.get('check', ''))}</code> of <code>{e(params.get('key', ''))}</code></h1>"
+    body += (
+        "<p class='muted'>The recorded results replayed under other thresholds (a learned band: from the "
+        "observed values of the earlier days it lets pass). Nothing is re-run on the data.</p>" + form
+    )
+    if error:
+        return page(root, "Backtest", body + f'<p class="result error">{e(error)}</p>', active="baselines")
+    if result is None:
+        return page(root, "Backtest", body, active="baselines")
+    summary = "".join(
+        f"<li><b>{e(label)}</b>: {s['warned']} warned, {s['failed']} failed, {s['errored']} errored, "
+        f"{s['incidents']} incidents in {s['days']} days</li>"
+        for label, s in (("recorded", result["recorded"]), ("replayed", result["replayed"]))
+    )
+    rows = "".join(
+        f"<tr><td class=nowrap>{e(d['date'])}</td><td><code>{e(d['run_id'])}</code></td><td>{cell(d['observed'])}</td>"
+        f"<td>{cell(d['statistic'])}</td><td>{badge(d['recorded'])}</td><td>{badge(d['replayed'])}</td></tr>"
+        for d in result["days"]
+    )
+    table = (
+        "<table><tr><th>date</th><th>run</th><th>observed</th><th>statistic</th><th>recorded</th>"
+        f"<th>replayed</th></tr>{rows}</table>"
+    )
+    return page(root, "Backtest", body + f"<ul>{summary}</ul>" + table, active="baselines")
 
 
 def render_baselines(root: str, keys: Sequence[Mapping[str, Any]], pins: Sequence[Mapping[str, Any]]) -> str:

@@ -292,6 +292,25 @@ def test_gate_report_with_history_charts_against_the_baseline(client, store, ale
     missing = client.get(report_path(drifted, "nope"), headers=token("viewer"))
     assert missing.status_code == 404
 
+    # the backtest, linked from the compared check's row: its recorded days under other thresholds
+    key = compare["baseline_key"]
+    assert "/mlops/backtest?key=" in own and "check=mean%28color_intensity%29" in own
+    query = {"key": key, "check": "mean(color_intensity)", "warn": 1000, "fail": 2000}
+    replay = client.get("/mlops/api/v1/backtest", params=query, headers=token("viewer")).json()
+    assert [d["recorded"] for d in replay["days"]][-4:] == ["NO_BASELINE", "PASSED", "PASSED", "FAILED"]
+    assert replay["days"][-1]["replayed"] == "PASSED"  # the shift is under a 200,000 % fail threshold
+    assert replay["recorded"]["failed"] >= 1 and replay["replayed"]["days"] == replay["recorded"]["days"]
+    backtest_page = client.get("/mlops/backtest", params=query, headers=token("viewer")).text
+    assert "Replay" in backtest_page and "recorded</b>" in backtest_page
+    bad = {**query, "warn": 5, "fail": 1}  # warn above fail
+    assert client.get("/mlops/api/v1/backtest", params=bad, headers=token("viewer")).status_code == 422
+    assert (
+        "warn=5.0 is above fail=1.0"
+        in client.get("/mlops/backtest", params=bad, headers=token("viewer")).text
+    )
+    nowhere = client.get("/mlops/api/v1/backtest", params={**query, "key": "nope"}, headers=token("viewer"))
+    assert nowhere.status_code == 404
+
 
 def test_overview_triage_and_dag_pages(client, store, failed_gate) -> None:
     from tests.dags import gate_dags
