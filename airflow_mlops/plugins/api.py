@@ -118,7 +118,7 @@ def _result_json(r: Any) -> dict[str, Any]:
         "threshold": r.threshold,
         "band": details.get("band"),
         "message": r.message,
-        "unexpected_sample": details.get("partial_unexpected_list"),
+        "unexpected_sample": details.get("sample_unexpected", details.get("partial_unexpected_list")),
     }
 
 

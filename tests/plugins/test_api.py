@@ -312,6 +312,23 @@ def test_gate_report_with_history_charts_against_the_baseline(client, store, ale
     assert nowhere.status_code == 404
 
 
+def test_the_report_shows_the_unexpected_values(client, store, alerting) -> None:
+    """GX's partial unexpected list is stored as details.sample_unexpected; the report showed none."""
+    from tests.dags import gate_dags
+
+    out_of_range = run_dag(gate_dags.gate_dag, fault="range")
+    report = client.get(
+        report_path(out_of_range, prefix="/mlops/api/v1/reports"), headers=token("viewer")
+    ).json()
+    validate = next(c for c in report["checks"] if c["task_id"] == "validate")
+    between = next(
+        r for r in validate["results"] if r["name"].startswith("expect_column_values_to_be_between")
+    )
+    assert between["unexpected_sample"] == [42.0] * 5
+    page = client.get(report_path(out_of_range), headers=token("viewer")).text
+    assert "<code>[42, 42, 42, 42, 42]</code>" in page  # the "unexpected sample" column
+
+
 def test_overview_triage_and_dag_pages(client, store, failed_gate) -> None:
     from tests.dags import gate_dags
 
