@@ -46,7 +46,9 @@ __all__ = [
 
 Seasonality = Literal["none", "day_of_week", "hour_of_day", "day_of_month", "auto"]
 Direction = Literal["up", "down", "both"]
-Quantity = Literal["row_count", "null_rate", "mean", "quantile", "share", "distinct_count", "lag", "metric"]
+Quantity = Literal[
+    "row_count", "null_rate", "mean", "quantile", "share", "distinct_count", "lag", "metric", "statistic"
+]
 SEASONALITIES: tuple[str, ...] = get_args(Seasonality)
 DIRECTIONS: tuple[str, ...] = get_args(Direction)
 QUANTITIES: tuple[str, ...] = get_args(Quantity)
@@ -233,7 +235,9 @@ class Anomaly(BaselineCheck):
     :param quantity: ``row_count``; per ``column``: ``null_rate``, ``mean``, ``quantile`` (with ``q``, a
         multiple of 0.01), ``share`` (of category ``value``), ``distinct_count``, ``lag`` (seconds from
         the column's latest timestamp to the run's ``run_after``: the usual arrival time); ``metric``
-        (with ``metric``, in a ``metrics=`` comparison).
+        (with ``metric``, in a ``metrics=`` comparison); ``statistic``: the statistic of the fixed-threshold
+        check ``of`` (e.g. a daily PSI), against the history of its own recorded values (``of``'s
+        thresholds are not used).
     :param warn: sensitivity of the warning, in robust standard deviations (1.4826 · MAD).
     :param fail: sensitivity of the failure, likewise (``warn <= fail``; at least one).
     :param seasonality: ``none``, ``day_of_week``, ``hour_of_day``, ``day_of_month`` or ``auto``.
@@ -260,6 +264,7 @@ class Anomaly(BaselineCheck):
     window: int = 60
     ignore_small_changes: float = 0.0
     fallback: BaselineCheck | None = None
+    of: BaselineCheck | None = None
     learns_from_history: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -281,6 +286,14 @@ class Anomaly(BaselineCheck):
             raise InputError(f"{owner}: value= must be the category (as a string); got {self.value!r}.")
         if self.quantity == "metric" and (not isinstance(self.metric, str) or not self.metric):
             raise InputError(f"{owner}: metric= must name the metric; got {self.metric!r}.")
+        if (self.quantity == "statistic") != (self.of is not None) or (
+            self.of is not None
+            and (not isinstance(self.of, BaselineCheck) or getattr(self.of, "learns_from_history", False))
+        ):
+            raise InputError(
+                f"{owner}: of= must be a fixed-threshold check (e.g. Drift('x', method='psi', fail=1)) with "
+                f"quantity='statistic', and only then; got of={self.of!r}."
+            )
         if self.seasonality not in SEASONALITIES:
             raise InputError(
                 f"{owner}: seasonality={self.seasonality!r} is unknown; use one of {', '.join(SEASONALITIES)}."
@@ -301,6 +314,8 @@ class Anomaly(BaselineCheck):
 
     @property
     def target(self) -> Literal["data", "metrics"]:  # type: ignore[override]
+        if self.of is not None:
+            return self.of.target
         return "metrics" if self.quantity == "metric" else "data"
 
     @property
@@ -310,6 +325,7 @@ class Anomaly(BaselineCheck):
             "share": f"{self.column}={self.value}",
             "metric": str(self.metric),
             "row_count": "",
+            "statistic": self.of.name if self.of is not None else "",
         }.get(self.quantity, str(self.column))
         return f"anomaly_{self.quantity}({subject})" if subject else f"anomaly_{self.quantity}"
 
@@ -354,16 +370,24 @@ class Anomaly(BaselineCheck):
 
         :param baseline: the comparison's baseline profile, for the ``fallback`` check while the history
             is too short.
-        :param facts: what the operator knows besides the profile (unused here; see ``Freshness``).
+        :param facts: what the operator knows besides the profile: ``statistic_history`` (``{name:
+            [(run_after, value)]}`` of eligible runs) for ``quantity="statistic"``.
         """
         try:
-            return self._graded_against_history(current, history, at, baseline)
+            return self._graded_against_history(current, history, at, baseline, facts)
         except InputError as exc:
             return self.result(Status.ERRORED, message=str(exc))
 
     def _graded_against_history(
-        self, current: Any, history: Sequence[tuple[datetime | None, Any]], at: datetime | None, baseline: Any
+        self,
+        current: Any,
+        history: Sequence[tuple[datetime | None, Any]],
+        at: datetime | None,
+        baseline: Any,
+        facts: Any,
     ) -> CheckResult:
+        if self.of is not None:
+            return self._graded_statistic(current, baseline, at, facts)
         value = self.read(current, at)
         if value is None or not math.isfinite(value):
             raise InputError(f"{self.name}: the current data has no {self.quantity} to compare.")
@@ -371,6 +395,29 @@ class Anomaly(BaselineCheck):
             ((moment, self.read(profile, moment)) for moment, profile in history if moment is not None),
             key=lambda item: item[0],
         )
+        return self._against(value, series, at, current, baseline)
+
+    def _graded_statistic(self, current: Any, baseline: Any, at: datetime | None, facts: Any) -> CheckResult:
+        """``of``'s statistic today against the history of this check's recorded values of it
+        (``facts["statistic_history"][name]``: ``(run_after, value)`` of eligible runs)."""
+        assert self.of is not None
+        if baseline is None:
+            return self.result(Status.NO_BASELINE, message=f"{self.of.name} needs a baseline: none yet")
+        today = self.of.evaluate(current, baseline)
+        if today.status is Status.ERRORED or today.statistic is None or not math.isfinite(today.statistic):
+            raise InputError(f"{self.name}: {self.of.name} could not be computed: {today.message}")
+        series = list(((facts or {}).get("statistic_history") or {}).get(self.name, []))
+        return self._against(float(today.statistic), series, at, current, baseline)
+
+    def _against(
+        self,
+        value: float,
+        series: Sequence[tuple[datetime, float | None]],
+        at: datetime | None,
+        current: Any,
+        baseline: Any,
+    ) -> CheckResult:
+        """Grade ``value`` against the band learned from ``series``, or say why there is none."""
         learned = learn_band(
             [(m, v) for m, v in series if v is not None],
             at,
@@ -379,13 +426,13 @@ class Anomaly(BaselineCheck):
             window=self.window,
         )
         if isinstance(learned, str):
-            return self._without_band(current, baseline, learned)
+            return self._without_band(current, baseline, learned, value)
         return self._graded(value, learned)
 
-    def _without_band(self, current: Any, baseline: Any, reason: str) -> CheckResult:
+    def _without_band(self, current: Any, baseline: Any, reason: str, value: float) -> CheckResult:
         """NO_BASELINE saying why, or the ``fallback`` check's verdict against the baseline (under this name)."""
         if self.fallback is None or baseline is None:
-            return self.result(Status.NO_BASELINE, observed=json_safe(self.read(current)), message=reason)
+            return self.result(Status.NO_BASELINE, observed=json_safe(value), message=reason)
         import dataclasses
 
         decided = self.fallback.evaluate(current, baseline)
@@ -393,6 +440,7 @@ class Anomaly(BaselineCheck):
             decided,
             name=self.name,
             check_type=type(self).__name__,
+            observed=json_safe(value),  # the quantity itself: what later runs learn from
             message=f"{reason}; fallback {self.fallback.name}: {decided.message}",
             details={**decided.details, "fallback": self.fallback.name},
         )

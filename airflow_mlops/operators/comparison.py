@@ -203,7 +203,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         else:
             current = profile_frame(frame, reference=baseline)
         history = self._history(store, key=key, kind="data", run_id=run_id, run_after=run_after)
-        facts = self._facts()
+        facts = {**self._facts(), "statistic_history": self._statistic_history(store, key, run_id, run_after)}
         results = self._evaluate(current, baseline, rows, policy, key, history, run_after, facts)
         # compare on the baseline's bins, but store the profile on its own bins (see own_binned)
         stored = own_binned(current) if baseline is not None else current
@@ -234,7 +234,8 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             MetricsProfile.median([MetricsProfile.from_dict(r.profile) for r in rows]) if rows else None
         )
         history = self._history(store, key=key, kind="metrics", run_id=run_id, run_after=run_after)
-        results = self._evaluate(current, baseline, rows, policy, key, history, run_after, {})
+        facts = {"statistic_history": self._statistic_history(store, key, run_id, run_after)}
+        results = self._evaluate(current, baseline, rows, policy, key, history, run_after, facts)
         record = _profile_record(key, "metrics", current.to_dict(), None, source)
         return self._outcome(results, record, source, rows, policy, key)
 
@@ -247,6 +248,33 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         if isinstance(self.data, str | os.PathLike):
             return {"file_modified_at": file_modified_at(os.fspath(self.data), base_dir=self.base_dir())}
         return {}
+
+    def _statistic_history(
+        self, store: ResultsStore, key: str, run_id: str, run_after: Any
+    ) -> dict[str, list[tuple[Any, float]]]:
+        """Per ``Anomaly("statistic", of=...)`` check: ``(run_after, value)`` of its recorded values in the
+        earlier runs of the key whose comparison was eligible (``baseline_eligible=``), or marked expected,
+        outside the exclusion windows."""
+        from airflow_mlops.core.baseline import eligible_statuses
+
+        learning = [c for c in self.checks if getattr(c, "of", None) is not None]
+        if not learning:
+            return {}
+        windows, expected = store.training_rules(key=key)
+        statuses = set(eligible_statuses(self.baseline_eligible))
+        found: dict[str, list[tuple[Any, float]]] = {}
+        for check in learning:
+            found[check.name] = [
+                (run.run_after, float(result.observed))
+                for run, result in store.check_series(key=key, name=check.name)
+                if run.run_id != run_id
+                and (run.status in statuses or run.run_id in expected)
+                and _before(run.run_after, run_after)
+                and not _in_windows(run.run_after, windows)
+                and isinstance(result.observed, int | float)
+                and not isinstance(result.observed, bool)
+            ]
+        return found
 
     def _history(
         self, store: ResultsStore, *, key: str, kind: str, run_id: str, run_after: Any

@@ -200,3 +200,28 @@ def test_a_nan_current_value_errors_instead_of_passing() -> None:
     current = profile_frame(pd.DataFrame({"x": [math.nan, math.nan]}))
     result = Anomaly("mean", column="x", fail=3).evaluate_history(current, [], MONDAY)
     assert result.status is Status.ERRORED
+
+
+def test_a_band_on_another_checks_statistic() -> None:
+    """A daily PSI that usually wobbles around 0.02: 0.3 is an anomaly long before a fixed fail=1."""
+    from airflow_mlops.checks import Drift
+
+    check = Anomaly(
+        "statistic", of=Drift("x", method="psi", fail=1), warn=4, fail=8, min_history=5, direction="up"
+    )
+    assert check.name == "anomaly_statistic(drift_psi(x))" and check.target == "data"
+    base = profile_frame(pd.DataFrame({"x": [float(i % 50) for i in range(1000)]}))
+    same = profile_frame(pd.DataFrame({"x": [float(i % 50) for i in range(1000)]}), reference=base)
+    moved = profile_frame(pd.DataFrame({"x": [float(i % 50) + 20 for i in range(1000)]}), reference=base)
+    past = {check.name: [(MONDAY + timedelta(days=d), 0.02 + 0.001 * (d % 3)) for d in range(8)]}
+    calm = check.evaluate_history(same, [], MONDAY, baseline=base, facts={"statistic_history": past})
+    assert calm.status is Status.PASSED and calm.observed == 0.0 and calm.baseline == pytest.approx(0.021)
+    drifted = check.evaluate_history(moved, [], MONDAY, baseline=base, facts={"statistic_history": past})
+    assert drifted.status is Status.FAILED and drifted.observed > 0.3
+    young = check.evaluate_history(moved, [], MONDAY, baseline=base, facts={"statistic_history": {}})
+    assert young.status is Status.NO_BASELINE and young.observed == drifted.observed  # recorded to learn from
+    assert check.evaluate_history(moved, [], MONDAY, baseline=None).status is Status.NO_BASELINE
+    with pytest.raises(InputError, match="of= must be a fixed-threshold check"):
+        Anomaly("statistic", fail=3)
+    with pytest.raises(InputError, match="of= must be a fixed-threshold check"):
+        Anomaly("row_count", fail=3, of=Drift("x", fail=1))

@@ -164,3 +164,20 @@ with DAG("mlops_test_compare_poison", schedule=None, start_date=START, catchup=F
         checks=[RowCount(warn=0.2, fail=0.5)],
         baseline_key="mlops_test_compare_daily.compare",
     )
+
+with DAG("mlops_test_compare_psi_band", schedule=None, start_date=START, catchup=False) as compare_psi_band:
+    BaselineComparisonOperator(
+        task_id="compare",
+        data=daily_wine,
+        checks=[
+            Anomaly(
+                "statistic",
+                of=Drift("color_intensity", method="psi", fail=1),
+                warn=4,
+                fail=8,
+                min_history=3,
+                direction="up",
+                ignore_small_changes=1.0,  # a PSI within twice its usual value never alerts
+            ),  # fmt: skip
+        ],
+    )

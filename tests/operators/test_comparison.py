@@ -297,3 +297,20 @@ def test_a_dag_cannot_write_another_dags_baseline_key(dags, store) -> None:
     assert "mlops_test_compare_poison" not in {p.dag_id for p in store.profiles(key=key, limit=500)}
     after = run_dag(dags.compare_daily, seed=43)
     assert baseline_runs(store, after) == [owner.run_id]  # the owner's own last good day, never the poison
+
+
+def test_a_band_learned_on_the_daily_psi_of_real_runs(dags, store) -> None:
+    dag = dags.compare_psi_band
+    name = "anomaly_statistic(drift_psi(color_intensity))"
+    runs = [run_dag(dag, seed=seed) for seed in range(1, 6)]  # 4 daily PSIs recorded
+    first, second = (
+        store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=r.run_id) for r in runs[:2]
+    )
+    assert first.results[0].status == "NO_BASELINE" and first.results[0].observed is None  # no baseline yet
+    assert second.results[0].status == "NO_BASELINE" and second.results[0].observed > 0  # recorded to learn
+    last = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=runs[-1].run_id).results[0]
+    assert last.name == name and last.details["learned"]["training_values"] == 3
+    assert last.status == "PASSED"
+    shifted = run_dag(dag, seed=6, fault="shifted")  # color_intensity + 3 std: a PSI far above the band
+    row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=shifted.run_id).results[0]
+    assert row.status == "FAILED" and row.observed > 1 and row.details["learned"]["training_values"] == 4
