@@ -292,6 +292,26 @@ Direction = Annotated[Literal["both", "up", "down"], Query()]
 LastDays = Annotated[int, Query(ge=1, le=3650)]
 
 
+def backtest_query(
+    key: BacktestKey,
+    check: BacktestKey,
+    warn: Threshold = None,
+    fail: Threshold = None,
+    band: bool = False,
+    seasonality: Seasonality = "none",
+    direction: Direction = "both",
+    last_days: LastDays = 90,
+) -> dict[str, Any]:
+    """The backtest's query parameters (the JSON route and the page share them)."""
+    return {
+        "key": key, "check": check, "warn": warn, "fail": fail, "band": band, "seasonality": seasonality,
+        "direction": direction, "last_days": last_days,
+    }  # fmt: skip
+
+
+BacktestQueryDep = Annotated[dict[str, Any], Depends(backtest_query)]
+
+
 class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -543,7 +563,9 @@ def _router() -> APIRouter:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return {"key": body.key, "expected": body.run_id}
 
-    def backtest_report(user: Any, key: str, check: str, last_days: int, **settings: Any) -> dict[str, Any]:
+    def backtest_report(
+        user: Any, *, key: str, check: str, last_days: int, **settings: Any
+    ) -> dict[str, Any]:
         """A check's recorded results of a key replayed under ``settings``: 404 unless the user may read
         a DAG that wrote the key, 422 for bad settings."""
         from airflow_mlops.core.backtest import backtest, recorded_days
@@ -568,47 +590,18 @@ def _router() -> APIRouter:
     @router.get(
         f"{API}/backtest", summary="Replay a check's recorded results under other thresholds or a band"
     )
-    def backtest_api(
-        user: GetUserDep,
-        key: BacktestKey,
-        check: BacktestKey,
-        warn: Threshold = None,
-        fail: Threshold = None,
-        band: bool = False,
-        seasonality: Seasonality = "none",
-        direction: Direction = "both",
-        last_days: LastDays = 90,
-    ) -> dict[str, Any]:
-        return backtest_report(
-            user, key, check, last_days, warn=warn, fail=fail, band=band, seasonality=seasonality,
-            direction=direction,
-        )  # fmt: skip
+    def backtest_api(user: GetUserDep, query: BacktestQueryDep) -> dict[str, Any]:
+        return backtest_report(user, **query)
 
     @router.get("/backtest", response_class=HTMLResponse, include_in_schema=False)
-    def backtest_page(
-        request: Request,
-        user: GetUserDep,
-        key: BacktestKey,
-        check: BacktestKey,
-        warn: Threshold = None,
-        fail: Threshold = None,
-        band: bool = False,
-        seasonality: Seasonality = "none",
-        direction: Direction = "both",
-        last_days: LastDays = 90,
-    ) -> str:
-        params = {"key": key, "check": check, "warn": warn, "fail": fail, "band": band,
-                  "seasonality": seasonality, "direction": direction, "last_days": last_days}  # fmt: skip
+    def backtest_page(request: Request, user: GetUserDep, query: BacktestQueryDep) -> str:
         try:
-            result = backtest_report(
-                user, key, check, last_days, warn=warn, fail=fail, band=band, seasonality=seasonality,
-                direction=direction,
-            )  # fmt: skip
+            result = backtest_report(user, **query)
         except HTTPException as exc:
             if exc.status_code == 404 and "does not exist" in str(exc.detail):
                 raise
-            return pages.render_backtest(_root(request), params, None, str(exc.detail))
-        return pages.render_backtest(_root(request), params, result, "")
+            return pages.render_backtest(_root(request), query, None, str(exc.detail))
+        return pages.render_backtest(_root(request), query, result, "")
 
     @router.get(f"{API}/audit", summary="Audit events of the DAGs the user may read (who, when, what, why)")
     def list_audit(
