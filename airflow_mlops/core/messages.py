@@ -9,12 +9,13 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from airflow_mlops.core.results import MAX_LISTED, json_safe
 from airflow_mlops.urls import allowed_url
 
-__all__ = ["alert_payload", "alert_subject", "render_html", "render_text", "with_allowed_links"]
+__all__ = ["alert_payload", "alert_subject", "data_date", "render_html", "render_text", "with_allowed_links"]
 
 _TITLES = {
     "new": "FAILED",
@@ -25,12 +26,44 @@ _TITLES = {
 }
 
 
-def alert_subject(kind: str, *, severity: str, dag_id: str, gate_task_id: str, owner: str | None) -> str:
+#: At most this many failing checks are named in a subject, then "+N more".
+SUBJECT_CHECKS = 3
+
+
+def alert_subject(
+    kind: str,
+    *,
+    severity: str,
+    dag_id: str,
+    gate_task_id: str,
+    owner: str | None,
+    data_date: str | None = None,
+    checks: Sequence[str] = (),
+) -> str:
+    """``[team] FAILED 2026-11-05 dag.gate: ks(flipper_length_mm), row_count``: a mail client tells
+    incidents apart by the data's date and the failing checks. Without them (digests):
+    ``[team] FAILED: quality gate dag.gate``."""
     title = _TITLES.get(kind, kind.upper())
     if kind in ("new", "reminder") and severity == "warn":
         title = "WARNING" if kind == "new" else "STILL WARNING"
     team = f"[{owner}] " if owner else ""
-    return f"{team}{title}: quality gate {dag_id}.{gate_task_id}"
+    if data_date is None and not checks:
+        return f"{team}{title}: quality gate {dag_id}.{gate_task_id}"
+    named = list(dict.fromkeys(checks))
+    listed = ", ".join(named[:SUBJECT_CHECKS]) + (
+        f" +{len(named) - SUBJECT_CHECKS} more" if len(named) > SUBJECT_CHECKS else ""
+    )
+    when = f" {data_date}" if data_date else ""
+    return f"{team}{title}{when} {dag_id}.{gate_task_id}" + (f": {listed}" if listed else "")
+
+
+def data_date(logical_date: datetime | None, run_after: datetime | None) -> str | None:
+    """The data's date for people: the logical date, or a manual run's ``run_after`` labelled as such."""
+    if logical_date is not None:
+        return logical_date.date().isoformat()
+    if run_after is not None:
+        return f"{run_after.date().isoformat()} (manual run)"
+    return None
 
 
 def alert_payload(

@@ -245,7 +245,7 @@ class QualityGateOperator(MlopsCheckOperator):
 
         from airflow_mlops.config import get_store
         from airflow_mlops.core.alerts import IncidentView, fingerprint, route_failure
-        from airflow_mlops.core.messages import alert_payload, alert_subject
+        from airflow_mlops.core.messages import alert_payload, alert_subject, data_date
         from airflow_mlops.core.owners import TeamPolicy
         from airflow_mlops.notifications.delivery import channel_key, deliver
 
@@ -301,9 +301,17 @@ class QualityGateOperator(MlopsCheckOperator):
                 report_url=url,
                 runbook_url=self._runbook(),
             )
-            subject = alert_subject(
-                kind, severity=incident.severity, dag_id=ti.dag_id, gate_task_id=ti.task_id, owner=self.owner
+            dag_run = context.get("dag_run")
+            checks = (
+                [f.check for f in decision.failing]
+                if kind != "resolved"
+                else [c.split(":", 1)[-1] for c in incident.failing_checks]
             )
+            subject = alert_subject(
+                kind, severity=incident.severity, dag_id=ti.dag_id, gate_task_id=ti.task_id, owner=self.owner,
+                data_date=data_date(getattr(dag_run, "logical_date", None), getattr(dag_run, "run_after", None)),
+                checks=checks,
+            )  # fmt: skip
             return subject, payload
 
         outcome = store.apply_gate_outcome(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from airflow_mlops.core.messages import data_date
 from tests.conftest import OWNERS_YAML
 from tests.helpers import run_dag, task_states, xcom
 
@@ -104,7 +105,12 @@ def test_failure_blocks_downstream_and_names_owner_incident_and_checks(dags, sto
     assert incident.owner == "ml-platform" and incident.count == 1
     assert incident.failing_checks == ["validate:expect_column_values_to_not_be_null(alcohol)"]
     # rule 1: first failure -> exactly one alert per channel, carrying everything the on-call needs
-    assert smtp.subjects() == ["[ml-platform] FAILED: quality gate mlops_test_gate.gate"]
+    # the subject names the data's date (a manual run: its run_after, labelled) and the failing checks
+    when = data_date(dag_run.logical_date, dag_run.run_after)
+    assert when is not None and when.startswith(f"{dag_run.run_after:%Y-%m-%d}")
+    assert smtp.subjects() == [
+        f"[ml-platform] FAILED {when} mlops_test_gate.gate: expect_column_values_to_not_be_null(alcohol)"
+    ]
     body = smtp.messages[0].get_payload()[0].get_payload(decode=True).decode()
     assert "ML Platform" in body and "expect_column_values_to_not_be_null(alcohol)" in body
     assert "https://runbooks.example.com/ml-platform/data-quality" in body and "/mlops/report/" in body
@@ -126,9 +132,12 @@ def test_repeat_is_quiet_then_reminds_after_renotify_window(dags, store, alertin
     assert xcom(second, "gate", key="mlops_summary")["incident_id"] == incident.id
     # rule 2b: once renotify_after (4h) has passed since the last notification -> one reminder
     age_incident(store, incident.id, last_notified_at=timedelta(hours=5))
-    run_dag(dags.gate_dag, fault="nulls")
+    third = run_dag(dags.gate_dag, fault="nulls")
     assert webhook.kinds() == ["new", "reminder"] and len(smtp.messages) == 2
-    assert smtp.subjects()[1] == "[ml-platform] STILL FAILING: quality gate mlops_test_gate.gate"
+    when = data_date(third.logical_date, third.run_after)
+    assert smtp.subjects()[1] == (
+        f"[ml-platform] STILL FAILING {when} mlops_test_gate.gate: expect_column_values_to_not_be_null(alcohol)"
+    )
     run_dag(dags.gate_dag, fault="nulls")
     assert webhook.kinds() == ["new", "reminder"] and store.incidents()[0].count == 4
 
@@ -196,13 +205,16 @@ def test_passing_again_resolves_with_exactly_one_resolved_message(dags, store, a
     smtp, webhook = alerting
     run_dag(dags.gate_dag, fault="nulls")
     incident = store.incidents()[0]
-    run_dag(dags.gate_dag)
+    passing = run_dag(dags.gate_dag)
     # rule 5: pass -> resolved, one "resolved" message per channel
     assert store.incidents() == []
     resolved = store.incident(incident.id)
     assert resolved.status == "resolved" and resolved.resolved_by == "gate passed"
     assert webhook.kinds() == ["new", "resolved"]
-    assert smtp.subjects()[-1] == "[ml-platform] RESOLVED: quality gate mlops_test_gate.gate"
+    when = data_date(passing.logical_date, passing.run_after)
+    assert smtp.subjects()[-1] == (
+        f"[ml-platform] RESOLVED {when} mlops_test_gate.gate: expect_column_values_to_not_be_null(alcohol)"
+    )
     run_dag(dags.gate_dag)
     assert webhook.kinds() == ["new", "resolved"]
     log = store.notifications(incident_id=incident.id)
