@@ -85,6 +85,8 @@ def _gate_json(row: Any) -> dict[str, Any]:
         "owner": row.owner,
         "message": row.message,
         "decided_at": _iso(row.finished_at),
+        "logical_date": _iso(row.logical_date),
+        "run_after": _iso(row.run_after),
         "incident_id": summary.get("incident_id"),
         "report": report_path(row.dag_id, row.run_id, row.task_id),
     }
@@ -196,11 +198,12 @@ def task_report(
     history_runs: int = HISTORY_RUNS,
     offset: int = 0,
     limit: int = REPORT_PAGE,
+    store: Any = None,
 ) -> dict[str, Any]:
     """A gate's decision with its upstream checks, or a check task's own results, one page of ``limit``
     results from ``offset`` (``results_page``); with each compared check's history over the task's last
-    ``history_runs`` runs."""
-    store = _store()
+    ``history_runs`` runs. ``store``: the configured one unless given (the CLI's ``--url``)."""
+    store = store if store is not None else _store()
     rows = store.latest_task_runs(dag_id=dag_id, run_id=run_id, task_id=task_id, with_results=False)
     if not rows:
         raise HTTPException(

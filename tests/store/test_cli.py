@@ -157,3 +157,50 @@ def test_exclude_and_expected_from_the_cli_are_audited(sqlite_url: str) -> None:
         ("2026-12-24", "2026-12-27")
     ]
     assert expected == set() and profile.run_id is None
+
+
+def test_report_prints_the_gate_report_failing_checks_first(sqlite_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from airflow_mlops.core.results import CheckResult, Status
+    from airflow_mlops.store import CheckRunRecord, ResultsStore
+
+    store = ResultsStore(sqlite_url)
+    when = datetime(2026, 11, 5, 6, tzinfo=UTC)
+    record = CheckRunRecord(
+        dag_id="penguins", task_id="validate", run_id="scheduled__2026-11-05", try_number=1, kind="validation",
+        status="FAILED", logical_date=when, run_after=when, started_at=when, finished_at=when, owner="seabird-data",
+    )  # fmt: skip
+    results = [
+        CheckResult(name="expect_column_values_to_not_be_null(sex)", check_type="gx", status=Status.PASSED),
+        CheckResult(
+            name="expect_column_values_to_be_between(flipper_length_mm)", check_type="gx", status=Status.FAILED,
+            observed={"unexpected_count": 3}, expected={"min_value": 150, "max_value": 250},
+            message="3 unexpected values", details={"sample_unexpected": [999, 999, -1]},
+        ),
+    ]  # fmt: skip
+    store.record_check_run(record, results)
+    text = cli("--url", sqlite_url, "report", "--dag", "penguins", "--date", "2026-11-05")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert (
+        lines[0] == "FAILED  penguins.validate  data 2026-11-05" and lines[1] == "run scheduled__2026-11-05"
+    )
+    assert "owner seabird-data" in lines
+    failing = lines.index("FAILED      validate / expect_column_values_to_be_between(flipper_length_mm)")
+    assert failing < lines.index("PASSED      validate / expect_column_values_to_not_be_null(sex)")
+    assert "sample [999, 999, -1]" in lines[failing + 1] and '"min_value": 150' in lines[failing + 1]
+    as_json = json.loads(
+        cli("--url", sqlite_url, "report", "--run-id", "scheduled__2026-11-05", "--json").stdout
+    )
+    assert as_json["logical_date"] == "2026-11-05T06:00:00+00:00" and as_json["status"] == "FAILED"
+    nothing = cli("--url", sqlite_url, "report", "--dag", "penguins", "--date", "2026-11-06")
+    assert (
+        nothing.returncode == 2
+        and "no airflow-mlops result for DAG 'penguins' on 2026-11-06" in nothing.stderr
+    )
+    assert (
+        "--date='5 Nov' is not a date"
+        in cli("--url", sqlite_url, "report", "--dag", "p", "--date", "5 Nov").stderr
+    )
+    assert "report needs --run-id, or --dag with --date" in cli("--url", sqlite_url, "report").stderr

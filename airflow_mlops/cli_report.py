@@ -1,0 +1,109 @@
+"""``airflow-mlops report``: a gate's (or a check task's) report as text, for the terminal at 3 am."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from airflow_mlops.exceptions import InputError
+
+__all__ = ["add_report_parser", "render_report_text"]
+
+
+def add_report_parser(sub: Any) -> None:
+    """Register ``report`` on the CLI's subparsers."""
+    parser = sub.add_parser(
+        "report",
+        help="a gate's report as text: decision, reasons, checks, samples, incident",
+        description="The report page in the terminal. Name the run (--run-id) or the DAG and the data's date "
+        "(--dag D --date YYYY-MM-DD: the newest run of that logical date, or run_after for manual runs).",
+    )
+    parser.add_argument("--run-id")
+    parser.add_argument("--dag", dest="dag_id")
+    parser.add_argument("--date", help="the data's date, YYYY-MM-DD (with --dag)")
+    parser.add_argument("--gate", help="the gate (or check) task id; default: the run's gate")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=_cmd_report)
+
+
+def _pick(store: Any, args: argparse.Namespace) -> Any:
+    """The check run the report is about: the gate of the named run (or the named task's)."""
+    if args.run_id is None and (args.dag_id is None or args.date is None):
+        raise InputError("report needs --run-id, or --dag with --date YYYY-MM-DD.")
+    rows = store.check_runs(dag_id=args.dag_id, run_id=args.run_id, limit=1000)
+    if args.run_id is None:
+        try:
+            day = date.fromisoformat(args.date)
+        except ValueError:
+            raise InputError(f"--date={args.date!r} is not a date; write it as YYYY-MM-DD.") from None
+        rows = [
+            r
+            for r in rows
+            if (r.logical_date or r.run_after) and (r.logical_date or r.run_after).date() == day
+        ]
+    if args.gate is not None:
+        rows = [r for r in rows if r.task_id == args.gate]
+    gates = [r for r in rows if r.kind == "gate"] or rows
+    if not gates:
+        what = f"run '{args.run_id}'" if args.run_id else f"DAG '{args.dag_id}' on {args.date}"
+        raise InputError(
+            f"no airflow-mlops result for {what}{f' and task {args.gate!r}' if args.gate else ''}; "
+            "list the runs with `airflow-mlops runs list`."
+        )
+    return gates[0]  # newest first
+
+
+def _value(value: Any, limit: int = 60) -> str:
+    text = "" if value is None else value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_report_text(report: dict[str, Any]) -> str:
+    """The report as plain text: what broke, whose it is, and the evidence, failing checks first."""
+    from airflow_mlops.core.messages import data_date
+
+    when = data_date(_moment(report.get("logical_date")), _moment(report.get("run_after")))
+    lines = [
+        f"{report['status']}  {report['dag_id']}.{report['task_id']}" + (f"  data {when}" if when else ""),
+        f"run {report['run_id']}",
+    ]
+    if report.get("owner"):
+        lines.append(f"owner {report['owner']}")
+    if report.get("incident_id"):
+        lines.append(f"incident #{report['incident_id']}")
+    lines += [f"  - {reason}" for reason in report.get("reasons") or []]
+    rank = {"ERRORED": 0, "FAILED": 1, "WARNED": 2}
+    results = [(c["task_id"], r) for c in report.get("checks", []) for r in c["results"]]
+    results.sort(key=lambda item: rank.get(item[1]["status"], 3))
+    for task_id, r in results:
+        expected = r["expected"] if r["expected"] is not None else r["threshold"]
+        lines.append(f"{r['status']:<11} {task_id} / {r['name']}")
+        details = [
+            f"observed {_value(r['observed'])}",
+            f"expected {_value(expected)}",
+            f"baseline {_value(r['baseline'])}" if r["baseline"] is not None else "",
+            f"sample {_value(r['unexpected_sample'])}" if r.get("unexpected_sample") else "",
+        ]
+        lines.append("            " + "; ".join(d for d in details if d))
+        if r.get("message"):
+            lines.append(f"            {r['message']}")
+    return "\n".join(lines)
+
+
+def _moment(value: Any) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from airflow_mlops.cli import _store
+    from airflow_mlops.plugins.api import task_report
+
+    store = _store(args)
+    head = _pick(store, args)
+    report = task_report(head.dag_id, head.run_id, head.task_id, history_runs=0, store=store)
+    print(json.dumps(report, indent=2, default=str) if args.json else render_report_text(report))
+    return 0
