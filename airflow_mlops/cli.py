@@ -93,6 +93,10 @@ def _pin_row(pin: Any) -> dict[str, Any]:
 def _cmd_baseline_list(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.key and args.profiles:
+        if not store.profiles(key=args.key, limit=1):
+            from airflow_mlops.exceptions import InputError
+
+            raise InputError(f"baseline key '{args.key}' has no profiles{unknown_key_hint(store, args.key)}.")
         rows = [
             {
                 "profile_id": p.id,
@@ -121,6 +125,37 @@ def _cmd_baseline_list(args: argparse.Namespace) -> int:
         columns = ("key", "label", "active", "profile_id", "run_id", "pinned_by", "pinned_at", "reason")
     _print(rows, as_json=args.json, columns=columns)
     return 0
+
+
+def _cmd_baseline_keys(args: argparse.Namespace) -> int:
+    store = _store(args)
+    pins: dict[str, list[str]] = {}
+    for pin in store.pins():
+        pins.setdefault(pin.baseline_key, []).append(pin.label)
+    rows = [
+        {
+            "key": k["baseline_key"],
+            "dag_id": k["dag_id"] or "",
+            "kind": k["kind"],
+            "profiles": k["profiles"],
+            "latest": k["latest"].isoformat(timespec="seconds") if k["latest"] else "",
+            "pins": ", ".join(sorted(pins.get(k["baseline_key"], []))),
+        }
+        for k in store.baseline_keys(limit=args.limit)
+    ]
+    _print(rows, as_json=args.json, columns=("key", "dag_id", "kind", "profiles", "latest", "pins"))
+    return 0
+
+
+def unknown_key_hint(store: Any, key: str) -> str:
+    """``; known keys near it: a.b, a.c`` (or every key when none is near), for an error about ``key``."""
+    import difflib
+
+    known = sorted({k["baseline_key"] for k in store.baseline_keys(limit=1000)})
+    near = difflib.get_close_matches(key, known, n=5, cutoff=0.5) or known[:5]
+    return (
+        f"; known keys{' near it' if near and near != known[:5] else ''}: {', '.join(near)}" if near else ""
+    )
 
 
 def _cmd_baseline_pin(args: argparse.Namespace) -> int:
@@ -363,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
     b_unpin.add_argument("--user")
     b_unpin.add_argument("--json", action="store_true")
     b_unpin.set_defaults(func=_cmd_baseline_unpin)
+    b_keys = baseline.add_parser(
+        "keys", help="every baseline key with its DAG, profiles, latest run and pins"
+    )
+    b_keys.add_argument("--limit", type=int, default=200)
+    b_keys.add_argument("--json", action="store_true")
+    b_keys.set_defaults(func=_cmd_baseline_keys)
     b_exclude = baseline.add_parser(
         "exclude", help="keep a window's runs (a holiday, an outage) out of the key's learned bands (audited)"
     )

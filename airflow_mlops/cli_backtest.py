@@ -47,9 +47,15 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     since = datetime.now(UTC) - parse_duration(args.last, where="--last")
     rows = _store(args).check_series(key=args.key, name=args.check, since=since)
     if not rows:
+        from airflow_mlops.cli import unknown_key_hint
+
+        hint = (
+            "" if _store(args).profiles(key=args.key, limit=1) else unknown_key_hint(_store(args), args.key)
+        )
         raise InputError(
-            f"no recorded results of check '{args.check}' for baseline key '{args.key}' in the last {args.last}; "
-            "list the keys with `airflow-mlops baseline list` and the check names with `airflow-mlops runs list`."
+            f"no recorded results of check '{args.check}' for baseline key '{args.key}' in the last {args.last}"
+            f"{hint}; list the keys with `airflow-mlops baseline keys` and the check names with "
+            "`airflow-mlops runs list`."
         )
     days = recorded_days(rows)
     report = backtest(

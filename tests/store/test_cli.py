@@ -204,3 +204,19 @@ def test_report_prints_the_gate_report_failing_checks_first(sqlite_url: str) -> 
         in cli("--url", sqlite_url, "report", "--dag", "p", "--date", "5 Nov").stderr
     )
     assert "report needs --run-id, or --dag with --date" in cli("--url", sqlite_url, "report").stderr
+
+
+def test_baseline_keys_and_a_wrong_key_names_the_nearest(sqlite_url: str) -> None:
+    from airflow_mlops.store import ProfileRecord, ResultsStore
+
+    store = ResultsStore(sqlite_url)
+    for key in ("orders.daily", "orders.hourly", "wine.model"):
+        store.add_profile(
+            ProfileRecord(baseline_key=key, kind="data", profile={"row_count": 1, "columns": []}, row_count=1)
+        )
+    listed = json.loads(cli("--url", sqlite_url, "baseline", "keys", "--json").stdout)
+    assert [k["key"] for k in listed] == ["orders.daily", "orders.hourly", "wine.model"]
+    assert listed[0]["profiles"] == 1 and listed[0]["pins"] == ""
+    wrong = cli("--url", sqlite_url, "baseline", "list", "--key", "orders.dayly", "--profiles")
+    assert wrong.returncode == 2
+    assert "baseline key 'orders.dayly' has no profiles; known keys near it: orders.daily" in wrong.stderr
