@@ -1613,15 +1613,16 @@ def _shares_on(column: ColumnProfile, edges: Sequence[float]) -> list[float]:
         return [0.0] * (len(edges) - 1)
     if list(own_edges) == list(edges):
         return [n / total for n in own_counts]
-    table = column.value_counts() if column.inf_count == 0 else None
-    if table is None and is_value_binned(own_edges):  # discrete with ±inf: those go to the last bin
-        table = (own_edges[:-1], [*own_counts[:-1], own_counts[-1] - column.inf_count])
-    if table is not None:
+    if is_value_binned(own_edges):  # discrete: each value rebinned; ±inf (in the end bin) to the last bin
         import numpy as np
 
+        counts = np.asarray(own_counts, dtype="float64")
+        counts[-1] -= column.inf_count
         rebinned = np.zeros(len(edges) - 1)
-        at = np.searchsorted(np.asarray(edges[1:-1], dtype="float64"), np.asarray(table[0]), side="right")
-        np.add.at(rebinned, at, np.asarray(table[1], dtype="float64"))
+        at = np.searchsorted(
+            np.asarray(edges[1:-1], dtype="float64"), np.asarray(own_edges[:-1]), side="right"
+        )
+        np.add.at(rebinned, at, counts)
         rebinned[-1] += column.inf_count
         return [float(n) / total for n in rebinned]
     finite = column.count - column.inf_count
