@@ -503,14 +503,21 @@ def _router() -> APIRouter:
     def list_baselines(user: GetUserDep) -> dict[str, Any]:
         return baselines_listing(user)
 
-    def _key_dags(user: Any, key: str) -> str:
-        """The owner DAG of a key the user may pin and unpin: 404 when the user may read none of the DAGs
-        that wrote it (nor its owner), 403 when they may not edit the owner."""
+    def _key_readers(user: Any, key: str) -> tuple[Any, set[str]]:
+        """A key's owner row and the DAGs that wrote it (or own it) the user may read: 404 when none."""
         store = _store()
         owner = store.baseline_key_owner(key)
         dag_ids = store.key_dag_ids(key) | ({owner.owner_dag_id} if owner is not None else set())
         readable = authz.authorized_dag_ids(user, dag_ids, "GET")
-        if owner is None or not readable:
+        if not readable:
+            raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
+        return owner, readable
+
+    def _key_dags(user: Any, key: str) -> str:
+        """The owner DAG of a key the user may pin and unpin: 404 when the user may read none of the DAGs
+        that wrote it (nor its owner), 403 when they may not edit the owner."""
+        owner, readable = _key_readers(user, key)
+        if owner is None:
             raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
         if owner.owner_dag_id not in authz.authorized_dag_ids(user, {owner.owner_dag_id}, "PUT"):
             whose = f"DAG {owner.owner_dag_id!r}, which" if owner.owner_dag_id in readable else "a DAG"
@@ -573,11 +580,8 @@ def _router() -> APIRouter:
         a DAG that wrote the key, 422 for bad settings."""
         from airflow_mlops.core.backtest import backtest, recorded_days
 
+        _key_readers(user, key)
         store = _store()
-        owner = store.baseline_key_owner(key)
-        dag_ids = store.key_dag_ids(key) | ({owner.owner_dag_id} if owner is not None else set())
-        if not authz.authorized_dag_ids(user, dag_ids, "GET"):
-            raise HTTPException(status_code=404, detail=f"baseline key {key!r} does not exist")
         since = datetime.now(UTC) - timedelta(days=last_days)
         rows = store.check_series(key=key, name=check, since=since)
         if not rows:
