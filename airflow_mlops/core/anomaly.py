@@ -39,7 +39,6 @@ __all__ = [
     "LearnedBand",
     "HISTORY_LIMIT",
     "detect_seasonality",
-    "history_runs_needed",
     "learn_band",
     "season_of",
 ]
@@ -96,14 +95,6 @@ def _season_words(seasonality: str, season: int | None) -> str:
             return "last days of a month" if season != -1 else "last days of the month (day -1)"
         return f"day {season} of a month"
     return "runs"
-
-
-def history_runs_needed(check: BaselineCheck) -> int:
-    """Earlier runs to read for ``check``: an Anomaly's ``window`` per season, at most :data:`HISTORY_LIMIT`;
-    1 for other history checks (``Freshness`` reads the latest eligible run)."""
-    if not isinstance(check, Anomaly):
-        return 1
-    return min(check.window * _SEASONS[check.seasonality], HISTORY_LIMIT)
 
 
 def _spread(values: Sequence[float], center: float) -> float:
@@ -311,6 +302,12 @@ class Anomaly(BaselineCheck):
                 f"{owner}: fallback={self.fallback!r} must be a fixed-threshold check (RowCount, ...)."
             )
         super().__post_init__()
+
+    @property
+    def history_runs(self) -> int:
+        """Earlier runs' profiles to read: ``window`` per season, at most :data:`HISTORY_LIMIT`; none for
+        ``quantity="statistic"``, which learns from its own recorded values instead."""
+        return 0 if self.of is not None else min(self.window * _SEASONS[self.seasonality], HISTORY_LIMIT)
 
     @property
     def target(self) -> Literal["data", "metrics"]:  # type: ignore[override]

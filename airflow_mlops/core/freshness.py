@@ -36,12 +36,7 @@ def _seconds(owner: str, name: str, value: Any) -> float | None:
 
     if value is None:
         return None
-    try:
-        return parse_duration(value, where=f"{owner}: {name}").total_seconds()
-    except InputError:
-        raise
-    except (OverflowError, ValueError) as exc:
-        raise InputError(f"{owner}: {name}={value!r} is not a usable duration ({exc}).") from None
+    return parse_duration(value, where=f"{owner}: {name}").total_seconds()  # bounded: never overflows
 
 
 def format_duration(seconds: float) -> str:
@@ -93,6 +88,11 @@ class Freshness(BaselineCheck):
     @property
     def name(self) -> str:
         return f"freshness({self.column})" if self.source == "column" else f"freshness({self.source})"
+
+    @property
+    def history_runs(self) -> int:
+        """Earlier runs' profiles to read: the latest eligible one for ``last_passed_run``, else none."""
+        return 1 if self.source == "last_passed_run" else 0
 
     def _evaluate(self, current: Any, baseline: Any) -> CheckResult:
         raise InputError(f"{self.name} needs the run's time; call evaluate_history().")

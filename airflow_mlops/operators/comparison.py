@@ -202,8 +202,9 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             )  # fmt: skip
         else:
             current = profile_frame(frame, reference=baseline)
-        history = self._history(store, key=key, kind="data", run_id=run_id, run_after=run_after)
-        facts = {**self._facts(), "statistic_history": self._statistic_history(store, key, run_id, run_after)}
+        history, facts = self._learning_inputs(
+            store, key=key, kind="data", run_id=run_id, run_after=run_after
+        )
         results = self._evaluate(current, baseline, rows, policy, key, history, run_after, facts)
         # compare on the baseline's bins, but store the profile on its own bins (see own_binned)
         stored = own_binned(current) if baseline is not None else current
@@ -233,24 +234,56 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         baseline = (
             MetricsProfile.median([MetricsProfile.from_dict(r.profile) for r in rows]) if rows else None
         )
-        history = self._history(store, key=key, kind="metrics", run_id=run_id, run_after=run_after)
-        facts = {"statistic_history": self._statistic_history(store, key, run_id, run_after)}
+        history, facts = self._learning_inputs(
+            store, key=key, kind="metrics", run_id=run_id, run_after=run_after
+        )
         results = self._evaluate(current, baseline, rows, policy, key, history, run_after, facts)
         record = _profile_record(key, "metrics", current.to_dict(), None, source)
         return self._outcome(results, record, source, rows, policy, key)
 
-    def _facts(self) -> dict[str, Any]:
-        """What checks may need besides the profile: the data file's modification time (``Freshness``)."""
+    def _learning_inputs(
+        self, store: ResultsStore, *, key: str, kind: str, run_id: str, run_after: Any
+    ) -> tuple[list[tuple[Any, Any]], dict[str, Any]]:
+        """What the checks that learn from history need: ``(history, facts)``. Nothing is read without
+        such a check; the key's training rules (exclusion windows, expected runs) are read once."""
         import os
 
         from airflow_mlops.core.data import file_modified_at
 
-        if isinstance(self.data, str | os.PathLike):
-            return {"file_modified_at": file_modified_at(os.fspath(self.data), base_dir=self.base_dir())}
-        return {}
+        learning = [c for c in self.checks if getattr(c, "learns_from_history", False)]
+        if not learning:
+            return [], {}
+        windows, expected = store.training_rules(key=key)
+        facts: dict[str, Any] = {
+            "statistic_history": self._statistic_history(
+                store, key, run_id, run_after, windows=windows, expected=expected
+            )
+        }
+        wants_file_time = any(getattr(c, "source", None) == "file" for c in learning)  # Freshness
+        if wants_file_time and isinstance(self.data, str | os.PathLike):
+            facts["file_modified_at"] = file_modified_at(os.fspath(self.data), base_dir=self.base_dir())
+        limit = max(int(getattr(c, "history_runs", 0)) for c in learning)
+        history = self._history(
+            store,
+            key=key,
+            kind=kind,
+            run_id=run_id,
+            run_after=run_after,
+            limit=limit,
+            windows=windows,
+            expected=expected,
+        )
+        return history, facts
 
     def _statistic_history(
-        self, store: ResultsStore, key: str, run_id: str, run_after: Any
+        self,
+        store: ResultsStore,
+        key: str,
+        run_id: str,
+        run_after: Any,
+        *,
+        windows: list[tuple[Any, Any]],
+        expected: set[str],
     ) -> dict[str, list[tuple[Any, float]]]:
         """Per ``Anomaly("statistic", of=...)`` check: ``(run_after, value)`` of its recorded values in the
         earlier runs of the key whose comparison was eligible (``baseline_eligible=``), or marked expected,
@@ -260,7 +293,6 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         learning = [c for c in self.checks if getattr(c, "of", None) is not None]
         if not learning:
             return {}
-        windows, expected = store.training_rules(key=key)
         statuses = set(eligible_statuses(self.baseline_eligible))
         found: dict[str, list[tuple[Any, float]]] = {}
         for check in learning:
@@ -277,18 +309,24 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         return found
 
     def _history(
-        self, store: ResultsStore, *, key: str, kind: str, run_id: str, run_after: Any
+        self,
+        store: ResultsStore,
+        *,
+        key: str,
+        kind: str,
+        run_id: str,
+        run_after: Any,
+        limit: int,
+        windows: list[tuple[Any, Any]],
+        expected: set[str],
     ) -> list[tuple[Any, Any]]:
-        """``(run_after, profile)`` of the eligible earlier runs the Anomaly checks learn from (none read
-        without such a check): overridden runs left out, at most HISTORY_LIMIT."""
-        from airflow_mlops.core.anomaly import history_runs_needed
+        """``(run_after, profile)`` of the ``limit`` latest eligible earlier runs (and those marked expected),
+        outside the exclusion windows, overridden runs left out: what Anomaly and Freshness learn from."""
         from airflow_mlops.core.metrics import MetricsProfile
         from airflow_mlops.core.profile import DatasetProfile
 
-        learning = [c for c in self.checks if getattr(c, "learns_from_history", False)]
-        if not learning:
+        if limit <= 0:
             return []
-        limit = max(history_runs_needed(c) for c in learning)
         rows = store.baseline_candidates(
             key=key,
             kind=kind,
@@ -297,7 +335,6 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             exclude_run_id=run_id,
             eligible=self.baseline_eligible,
         )
-        windows, expected = store.training_rules(key=key)
         rows = [r for r in rows if r.gate_status != Status.OVERRIDDEN.value]
         seen = {r.run_id for r in rows}
         rows += [

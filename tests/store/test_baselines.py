@@ -229,7 +229,7 @@ def test_exclusion_windows_and_expected_runs_shape_what_bands_learn_from(store: 
     )
 
     def trained() -> list[int]:
-        history = op._history(
+        history, _ = op._learning_inputs(
             store, key="bands", kind="data", run_id="today", run_after=T0 + timedelta(days=9)
         )
         return sorted(profile.row_count for _, profile in history)
