@@ -1,0 +1,38 @@
+import pytest
+
+from airflow_mlops.core.numbers import full, human, percent
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.2134, "0.21"),
+        (39.71, "39.7"),
+        (12345.6, "12,346"),
+        (12345, "12,345"),
+        (0.0, "0"),
+        (1.2345e-06, "1.2e-06"),
+        (-0.5, "-0.5"),
+        (float("inf"), "inf"),
+        (True, "true"),
+        (None, ""),
+        ({"ks": 0.2134, "rows": 1200}, "ks: 0.21, rows: 1,200"),
+        ([1.0, 2.5], "[1, 2.5]"),
+        ("sex", "sex"),
+    ],
+)
+def test_human(value, shown):
+    assert human(value) == shown
+
+
+def test_rates_as_percent():
+    assert human(0.397, rate=True) == "39.7 %"
+    assert human(0, rate=True) == "0.0 %"
+    assert human(1, rate=True) == "100.0 %"
+    assert percent(0.00004) == "0.004 %"  # tiny shares are not rounded away
+
+
+def test_full_precision():
+    assert full(0.21341234567) == "0.21341234567"
+    assert full({"a": 1 / 3}) == "a: 0.3333333333333333"
+    assert full(None) == ""
