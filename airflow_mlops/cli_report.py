@@ -100,7 +100,7 @@ def _moment(value: Any) -> Any:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from airflow_mlops.cli import _store
-    from airflow_mlops.plugins.api import task_report
+    from airflow_mlops.plugins.queries import task_report
 
     store = _store(args)
     head = _pick(store, args)

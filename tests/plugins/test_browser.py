@@ -1,7 +1,7 @@
 """The on-call flow in a real headless Chromium against a real ``airflow api-server`` with the plugin.
 
 The store is filled by real DAG runs (three clean days and a drifted one), the user logs in through
-SimpleAuthManager's own login page, opens the "Quality Gates" nav entry, the DAG tab and the
+SimpleAuthManager's own login page, opens the "Quality" nav entry, the DAG tab and the
 task-instance tab, acknowledges the incident from the Triage page and sees its state change, and a
 hostile owner name never runs script. A second test: an unauthenticated browser is sent to the login and
 brought back to the page it asked for, a ``javascript:`` runbook in the store is never a link, and the
@@ -131,7 +131,7 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     log_in(page)
 
     # the nav entry
-    page.get_by_role("link", name="Quality Gates").first.click()
+    page.get_by_role("link", name="Quality", exact=True).first.click()
     page.wait_for_url("**/plugin/mlops_overview", timeout=60_000)
     frame = page.frame_locator("iframe").first
     expect(frame.locator("h1")).to_have_text("Quality gates", timeout=60_000)
