@@ -83,7 +83,7 @@ def _statistics(column: ColumnProfile) -> dict[str, float | None]:
     return stats
 
 
-def _merged(edges: list[float], *series: list[float]) -> tuple[list[float], list[list[float]]]:
+def _merged(edges: list[float], *series: Sequence[int]) -> tuple[list[float], list[list[int]]]:
     """At most :data:`MAX_BINS` bins: runs of neighbouring bins summed. Bin ``i`` stays ``[e_i, e_i+1)``
     with the last from ``e[-2]`` up, so a value-binned column's merged bins are value ranges."""
     bins = len(edges) - 1
@@ -116,12 +116,13 @@ def numeric_evidence(current: ColumnProfile, baseline: ColumnProfile) -> dict[st
     aligned = list(current.hist_edges) == edges and len(current.hist_counts) == len(baseline.hist_counts)
     if len(edges) >= 2 and aligned:
         by_value = is_value_binned(edges) and len(edges) - 1 <= MAX_BINS
-        shown, (cur, base) = _merged(
-            edges,
-            [_share(n, current.count) for n in current.hist_counts],
-            [_share(n, baseline.count) for n in baseline.hist_counts],
-        )
-        histogram = {"edges": shown, "by_value": by_value, "current": cur, "baseline": base}
+        shown, (cur, base) = _merged(edges, current.hist_counts, baseline.hist_counts)
+        histogram = {
+            "edges": shown,
+            "by_value": by_value,
+            "current": [_share(n, current.count) for n in cur],
+            "baseline": [_share(n, baseline.count) for n in base],
+        }
     return {
         "kind": "numeric",
         "column": current.name,
