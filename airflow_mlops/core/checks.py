@@ -199,7 +199,10 @@ class RowCount(BaselineCheck):
 
 @dataclass(frozen=True)
 class Schema(BaselineCheck):
-    """Columns removed, retyped or (unless ``allow_added``) added. Any change fails."""
+    """Columns removed, retyped or (unless ``allow_added``) added. Any change fails.
+
+    ``details["diff"]`` lists the changes as lines: ``removed: sex``, ``retyped: bill_length_mm float64 -> string``.
+    """
 
     _: KW_ONLY
     allow_added: bool = False
@@ -316,7 +319,10 @@ class Drift(BaselineCheck):
     """Distribution drift of one column. ``method``: psi, ks, chi2, js or wasserstein (higher = more drift).
 
     PSI, chi-square and JS compare histograms on the baseline's bins (categories for categorical
-    columns); KS and Wasserstein compare the quantile sketches and need numeric columns.
+    columns); KS and Wasserstein compare the quantile sketches and need numeric columns. Whatever the
+    method, the result's ``details["evidence"]`` shows what changed (``airflow_mlops.core.evidence``): both
+    histograms on the baseline's bins and the quantiles side by side, or the categories that moved most
+    and the new and vanished ones.
     """
 
     column: str
