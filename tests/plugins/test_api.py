@@ -288,7 +288,9 @@ def test_gate_report_with_history_charts_against_the_baseline(client, store, ale
     assert baseline["policy"] == "previous_success" and "latest earlier run" in baseline["why"]
     [previous] = baseline["runs"]
     assert previous["status"] == "PASSED" and previous["row_count"] > 0 and previous["date"]
-    assert previous["report"].startswith("/mlops/report/mlops_test_ui/") and previous["run_id"] != drifted.run_id
+    assert (
+        previous["report"].startswith("/mlops/report/mlops_test_ui/") and previous["run_id"] != drifted.run_id
+    )
     statuses = [r["status"] for r in compare["results"]]  # failing first, then warned, then the rest
     rank = {"FAILED": 0, "ERRORED": 1, "WARNED": 2}
     assert statuses == sorted(statuses, key=lambda s: rank.get(s, 3)) and statuses[0] == "FAILED"
@@ -301,6 +303,21 @@ def test_gate_report_with_history_charts_against_the_baseline(client, store, ale
     assert "Compared with" in page and previous["run_id"] in page and previous["report"] in page
     assert f'title="{mean["observed"]!r}"' in page  # full precision on hover, rounded on the page
     assert page.count('<svg class="chart"') == 4  # row count, null rate, mean, PSI
+    # the drifted column's evidence: both histograms on the baseline's bins, the quantiles side by side
+    evidence = psi["evidence"]
+    assert (
+        evidence["kind"] == "numeric"
+        and evidence["stats"]["current"]["median"] > evidence["stats"]["baseline"]["median"]
+    )
+    assert len(evidence["histogram"]["current"]) == len(evidence["histogram"]["edges"]) - 1
+    drifted_part = page.split("What changed versus the baseline", 1)[1].split("<h2>", 1)[0]
+    assert (
+        "drift_psi(color_intensity)" in drifted_part and '<details class="evidence-of" open>' in drifted_part
+    )
+    assert (
+        drifted_part.count("hist-current") >= len(evidence["histogram"]["current"])
+        and "median" in drifted_part
+    )
     assert "band-fail" in page and "limit-fail" in page and "ml-platform" in page
     assert "Override this gate" in page  # a failed gate offers the override
     # a check task's own page (the task-instance tab of "compare") shows its results and charts

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from airflow_mlops.core.numbers import RATE_CHECK_TYPES, human
 from airflow_mlops.plugins.charts import HistoryPoint, history_chart
+from airflow_mlops.plugins.evidence import render_evidence
 from airflow_mlops.plugins.pages.baselines import backtest_link
 from airflow_mlops.plugins.pages.layout import (
     action,
@@ -120,20 +121,33 @@ def _result_row(root: str, report: Mapping[str, Any], check: Mapping[str, Any], 
     )
 
 
+def _evidence_of(task_label: str, result: Mapping[str, Any]) -> str:
+    """A result's evidence under its name: open for a failed or warned check, folded for the rest."""
+    html = render_evidence(result)
+    if not html:
+        return ""
+    title = f"{e(task_label)} · {e(result['name'])} {badge(result['status'])}"
+    opened = " open" if result["status"] in ("FAILED", "WARNED", "ERRORED") else ""
+    return f'<details class="evidence-of"{opened}><summary>{title}</summary>{html}</details>'
+
+
 def _checks_section(root: str, report: Mapping[str, Any], default_limit: int) -> tuple[str, list[str]]:
-    rows, charts, compared = [], [], []
+    rows, charts, compared, evidence = [], [], [], []
     for check in report["checks"]:
         task_label = check["task_id"] + (f"[{check['map_index']}]" if check["map_index"] >= 0 else "")
         if check.get("baseline"):
             compared.append(f"<h3>{e(task_label)}</h3>{baseline_block(root, check['baseline'])}")
         for r in check["results"]:
             rows.append(_result_row(root, report, check, r))
+            evidence.append(_evidence_of(task_label, r))
             if r.get("history"):
                 points = _history_points(r["history"], report["run_id"])
                 charts.append(history_chart(points, title=f"{task_label} · {r['name']}"))
     pager = _results_pager(root, report, default_limit)
+    shown = "".join(evidence)
     html = (
         (f"<h2>Baselines</h2>{''.join(compared)}" if compared else "")
+        + (f"<h2>What changed versus the baseline</h2>{shown}" if shown else "")
         + f"<h2>Checks</h2><p class='muted'>Failing first, then warned, then the rest.</p>{pager}"
         "<table><tr><th>task</th><th>check</th><th>status</th><th>observed</th><th>expected / threshold</th>"
         "<th>baseline</th><th>statistic</th><th>unexpected sample</th><th>message</th></tr>"
