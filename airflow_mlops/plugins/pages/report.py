@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from airflow_mlops.core.numbers import RATE_CHECK_TYPES, human
+from airflow_mlops.core.numbers import RATE_CHECK_TYPES, expected_text, human
 from airflow_mlops.plugins.charts import HistoryPoint, history_chart
 from airflow_mlops.plugins.evidence import render_evidence
 from airflow_mlops.plugins.pages.baselines import backtest_link
@@ -23,7 +23,7 @@ from airflow_mlops.plugins.pages.layout import (
     when,
 )
 
-__all__ = ["expected_text", "render_report"]
+__all__ = ["baseline_block", "render_report"]
 
 
 def _history_points(history: Iterable[Mapping[str, Any]], current_run: str) -> list[HistoryPoint]:
@@ -66,18 +66,6 @@ def _results_pager(root: str, report: Mapping[str, Any], default_limit: int) -> 
     if offset + limit < total:
         parts.append(link(offset + limit, "next →"))
     return f'<p class="pager">{" · ".join(parts)}</p>'
-
-
-def expected_text(result: Mapping[str, Any]) -> str:
-    """What a check expected, for people: GX's expected value, or a baseline check's thresholds
-    (``warn 0.1 · fail 0.2``), or its learned band."""
-    if result.get("expected") is not None:
-        return human(result["expected"])
-    threshold = result.get("threshold")
-    if isinstance(threshold, Mapping):
-        rate = result.get("check_type") in RATE_CHECK_TYPES
-        return " · ".join(f"{k} {human(v, rate=rate)}" for k, v in threshold.items() if v is not None)
-    return ""
 
 
 def _baseline_run(root: str, run: Mapping[str, Any]) -> str:
