@@ -70,6 +70,16 @@ def result_json(r: Any) -> dict[str, Any]:
     }
 
 
+def _errored(summary: Any) -> list[str]:
+    """The reasons of an incident's ERRORED checks (from the gate's summary it keeps): ``check: why``."""
+    failing = summary.get("failing") if isinstance(summary, dict) else None
+    return [
+        f"{f.get('name') or f.get('check')}: {f.get('message') or 'no reason recorded'}"
+        for f in failing or []
+        if isinstance(f, dict) and f.get("status") == "ERRORED"
+    ][:10]
+
+
 def incident_json(i: Any) -> dict[str, Any]:
     return {
         "id": i.id,
@@ -79,6 +89,7 @@ def incident_json(i: Any) -> dict[str, Any]:
         "status": i.status,
         "severity": i.severity,
         "failing_checks": i.failing_checks,
+        "errored": _errored(i.summary),
         "count": i.count,
         "first_seen": iso(i.first_seen),
         "last_seen": iso(i.last_seen),

@@ -136,13 +136,14 @@ def _incident_rows(root: str, incidents: Sequence[Mapping[str, Any]], now: datet
             if i.get("last_run_id")
             else ""
         )
-        failing = ", ".join(str(c) for c in (i.get("failing_checks") or [])[:8])
+        failing = cell(", ".join(str(c) for c in (i.get("failing_checks") or [])[:8]))
+        failing += "".join(f'<div class="error">ERRORED {e(why)}</div>' for why in i.get("errored") or [])
         rows.append(
             f'<tr data-incident="{e(i["id"])}"><td>#{e(i["id"])}</td><td>{badge(i["severity"])}</td>'
             f"<td>{e(i['dag_id'])}.{e(i['gate_task_id'])}</td>"
             f"<td class=nowrap>{data_and_run(i.get('data_date'), i.get('last_run_id') or '')}</td>"
             f"<td>{_incident_state(i)}</td><td>{age(i['first_seen'], now)}</td><td>{e(i['count'])}</td>"
-            f"<td class=nowrap>{when(i['first_seen'])}<br>{when(i['last_seen'])}</td><td>{cell(failing)}</td>"
+            f"<td class=nowrap>{when(i['first_seen'])}<br>{when(i['last_seen'])}</td><td>{failing}</td>"
             f"<td>{report} {runbook}</td><td>{_incident_actions(root, i)}</td></tr>"
         )
     return (
