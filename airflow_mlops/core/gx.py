@@ -30,6 +30,7 @@ quantile expectations after the first on a column are validated on their own fro
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import math
@@ -39,15 +40,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from airflow_mlops.core.results import RESULT_FORMATS, CheckResult, Severity, Status, json_safe
+from airflow_mlops.core.results import MAX_LISTED, RESULT_FORMATS, CheckResult, Severity, Status, json_safe
 from airflow_mlops.core.suite import ExpectationSpec, SuiteSpec
+from airflow_mlops.exceptions import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from airflow_mlops.core.sql import SqlBatch
 
-__all__ = ["RESULT_FORMATS", "ResultFormat", "import_gx", "run_suite"]
+__all__ = ["RESULT_FORMATS", "ResultFormat", "check_engine", "import_gx", "run_suite"]
 
 ResultFormat = Literal["BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"]
 SAMPLE_SIZE = 20
@@ -220,6 +222,7 @@ def run_suite(
     sql: SqlBatch | None = None,
     source: str,
     columns: Sequence[str] | None = None,
+    engine: str = "auto",
 ) -> list[CheckResult]:
     """Validate ``frame`` (in pandas) or ``sql`` (inside the database) against ``suite``.
 
@@ -227,14 +230,110 @@ def run_suite(
     kwargs) or evaluate (missing column, a type GX does not implement for the engine, GX crashing on
     it) is ERRORED with its own reason; the others keep their results. A lost database connection is
     raised (a retry may cure it).
+
+    :param engine: ``"auto"``: the native engine (:mod:`airflow_mlops.core.native`) for the types it
+        covers on a DataFrame, GX for the rest (GX is imported only then); ``"native"``: the native
+        engine only (an uncovered type, or SQL data, is an :class:`InputError` before anything runs);
+        ``"gx"``: GX only. Each result's ``details["engine"]`` says which one ran it.
     """
     if (frame is None) == (sql is None):
         raise ValueError("run_suite needs exactly one of frame= or sql=")
-    gx = import_gx()
     names: dict[str, int] = {}
     planned: list[tuple[ExpectationSpec, str, Severity]] = [
         (spec, _name(spec, names), spec.severity or default_severity) for spec in suite.expectations
     ]
+    results = _run_native(planned, engine, result_format, frame=frame, source=source, columns=columns)
+    rest = [index for index in range(len(planned)) if index not in results]
+    if rest:
+        gx_results = _run_gx(
+            [planned[i] for i in rest], result_format, suite_name=suite.name, frame=frame, sql=sql,
+            source=source, columns=columns,
+        )  # fmt: skip
+        results.update(zip(rest, gx_results, strict=True))
+    return [results[i] for i in range(len(planned))]
+
+
+def _with_engine(result: CheckResult, engine: str) -> CheckResult:
+    return dataclasses.replace(result, details={**result.details, "engine": engine})
+
+
+def _run_native(
+    planned: Sequence[tuple[ExpectationSpec, str, Severity]],
+    engine: str,
+    result_format: str,
+    *,
+    frame: pd.DataFrame | None,
+    source: str,
+    columns: Sequence[str] | None,
+) -> dict[int, CheckResult]:
+    """The results the native engine gives, by position; the rest is GX's (none with ``"native"``)."""
+    from airflow_mlops.core import native
+
+    check_engine(engine)
+    if engine == "gx" or (engine == "auto" and frame is None):
+        return {}
+    if engine == "native":
+        _check_native(planned, frame is None, source)
+    assert frame is not None
+    batch = native.Frame(frame)
+    results: dict[int, CheckResult] = {}
+    for index, (spec, name, severity) in enumerate(planned):
+        if spec.type not in native.COVERED:
+            continue
+        try:
+            outcome: Any = native.evaluate(batch, spec.type, spec.kwargs, result_format)
+        except native.MissingColumn as exc:
+            if engine == "auto":
+                continue
+            outcome = exc
+        except native.Decline as exc:
+            if engine == "auto":
+                continue
+            outcome = RuntimeError(
+                f"the native engine does not evaluate this exactly like GX ({exc}); use engine='auto'"
+            )
+        converted = _convert(outcome, spec=spec, name=name, severity=severity, source=source, columns=columns)
+        results[index] = _with_engine(converted, "native")
+    return results
+
+
+def check_engine(engine: str) -> None:
+    from airflow_mlops.core.native import ENGINES
+
+    if engine not in ENGINES:
+        choices = ", ".join(repr(e) for e in ENGINES)
+        raise InputError(f"engine={engine!r} is not allowed; use one of {choices}.")
+
+
+def _check_native(planned: Sequence[tuple[ExpectationSpec, str, Severity]], sql: bool, source: str) -> None:
+    from airflow_mlops.core.native import COVERED
+
+    if sql:
+        raise InputError(
+            f"engine='native' evaluates pandas DataFrames only, and {source} is SQL; use engine='auto' "
+            "or 'gx' (GX validates it inside the database)."
+        )
+    uncovered = [spec for spec, _, _ in planned if spec.type not in COVERED]
+    if uncovered:
+        listed = ", ".join(f"'{spec.type}' ({spec.source})" for spec in uncovered[:MAX_LISTED])
+        raise InputError(
+            f"engine='native' does not cover {listed}; use engine='auto' (GX runs those) or 'gx'. The "
+            "covered types are listed in docs/operators/expectation-coverage.md."
+        )
+
+
+def _run_gx(
+    planned: Sequence[tuple[ExpectationSpec, str, Severity]],
+    result_format: str,
+    *,
+    suite_name: str,
+    frame: pd.DataFrame | None,
+    sql: SqlBatch | None,
+    source: str,
+    columns: Sequence[str] | None,
+) -> list[CheckResult]:
+    """GX's result for each of ``planned``, in order."""
+    gx = import_gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     results: dict[int, CheckResult] = {}
@@ -262,7 +361,7 @@ def run_suite(
         validator = _validator(
             context, unique, frame=frame, sql=sql, result_format=cast(ResultFormat, result_format)
         )
-        validated = _validate(gx, context, validator, expectations, suite_name=f"{suite.name}-{unique}")
+        validated = _validate(gx, context, validator, expectations, suite_name=f"{suite_name}-{unique}")
         for position, validation_result in validated.items():
             index = buildable[position]
             spec, name, severity = planned[index]
@@ -279,7 +378,7 @@ def run_suite(
                 column=_column_of(spec.kwargs),
                 message=f"{spec.source}: GX returned no result for this expectation.",
             )
-    return [results[i] for i in range(len(planned))]
+    return [_with_engine(results[i], "gx") for i in range(len(planned))]
 
 
 def _validator(
