@@ -44,7 +44,12 @@ def evaluate(
     if result_format not in ("BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"):
         raise Decline(f"result_format {result_format!r}")
     batch = frame if isinstance(frame, Frame) else Frame(frame)
-    result = evaluator(batch, kwargs, Format(result_format))
+    try:
+        result = evaluator(batch, kwargs, Format(result_format))
+    except Decline:
+        raise
+    except Exception as exc:  # pandas refuses (e.g. comparing mixed types): GX reports it its own way
+        raise Decline(f"pandas raised {type(exc).__name__}: {exc}") from exc
     if result_format == "BOOLEAN_ONLY":  # GX's Expectation.validate_ keeps no result then
         return NativeResult(success=bool(result.success))
     return result

@@ -63,7 +63,7 @@ def _column_count_equal(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) ->
 
 
 def _column_count_between(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
-    check_keys(kwargs, _BETWEEN)
+    check_keys(kwargs, ("min_value", "max_value"))  # GX's model has no strict_min/strict_max here
     _numeric_bounds(kwargs)
     return metric_between(len(_table_columns(frame)), kwargs)
 

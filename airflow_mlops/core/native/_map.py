@@ -154,7 +154,7 @@ def _not_match_regex(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> Na
 
 
 def _lengths_between(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
-    """``column_values.value_length.between``: GX measures the lengths of the whole column (nulls too)."""
+    """``column_values.value_length.between`` on ``str(value)`` of the non-null values."""
     check_keys(kwargs, (*_COLUMN, "min_value", "max_value", "strict_min", "strict_max"), ("column",))
     low, high, strict_min, strict_max = bounds_of(kwargs, allow_str=False)
     if low is None and high is None:
@@ -165,7 +165,7 @@ def _lengths_between(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> Na
         (strict_min, strict_max), "both"
     )
 
-    def condition(_: Any, column: Any) -> Any:
+    def condition(column: Any, _: Any) -> Any:
         lengths = column.astype(str).str.len()
         if low is not None and high is not None:
             return ~lengths.between(low, high, inclusive=inclusive)
@@ -181,7 +181,7 @@ def _lengths_equal(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> Nati
     value = kwargs["value"]
     if not isinstance(value, int) or isinstance(value, bool):
         raise Decline("value must be an integer")
-    return _column_map(frame, kwargs, fmt, lambda _, column: ~(column.astype(str).str.len() == value))
+    return _column_map(frame, kwargs, fmt, lambda column, _: ~(column.astype(str).str.len() == value))
 
 
 def _pair_greater(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
@@ -193,8 +193,8 @@ def _pair_greater(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> Nativ
     how = {"both_values_are_missing": "all", "either_value_is_missing": "any", "neither": None}
     ignore = kwargs.get("ignore_row_if", "both_values_are_missing")
     or_equal = kwargs.get("or_equal")
-    if ignore not in how or not isinstance(or_equal, bool | None):
-        raise Decline("ignore_row_if/or_equal not evaluated natively")
+    if ignore not in how or not isinstance(or_equal, bool | None) or names[0] == names[1]:
+        raise Decline("ignore_row_if/or_equal, or one column twice, not evaluated natively")
     data = frame.frame[names]
     data = data.dropna(axis=0, how=how[ignore], subset=names) if how[ignore] else data
     a, b = data[names[0]], data[names[1]]
