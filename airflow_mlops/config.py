@@ -22,6 +22,7 @@ __all__ = [
     "owners_file",
     "report_url",
     "results_db_url",
+    "validation_engine",
 ]
 
 _stores: dict[str, ResultsStore] = {}
@@ -77,6 +78,21 @@ def cap(key: CapKey) -> int:
 def metrics_caps() -> dict[str, int]:
     """The ``[mlops]`` caps of a metrics profile, as ``MetricsProfile.from_value`` takes them."""
     return {"max_metrics": cap("max_metrics"), "max_name_length": cap("max_metric_name_length")}
+
+
+def validation_engine() -> str:
+    """``[mlops] validation_engine``: ``auto`` (default), ``native`` or ``gx``; see DataValidationOperator."""
+    from airflow_mlops.core.native import ENGINES
+    from airflow_mlops.exceptions import InputError
+
+    raw = _conf_get("validation_engine", "").strip()
+    engine = raw.lower() or "auto"
+    if engine not in ENGINES:
+        raise InputError(
+            f"[mlops] validation_engine={raw!r} is not allowed; use one of {', '.join(map(repr, ENGINES))} "
+            "(default 'auto'); fix it in airflow.cfg or AIRFLOW__MLOPS__VALIDATION_ENGINE."
+        )
+    return engine
 
 
 def owners_file() -> str:

@@ -92,6 +92,16 @@ def get_provider_info() -> dict[str, Any]:
                         "example": "False",
                         "default": "True",
                     },
+                    "validation_engine": {
+                        "description": "Who evaluates DataValidationOperator's expectations when the "
+                        "operator's engine= is not set: auto (the native pandas engine for the types it "
+                        "covers, with GX's exact results and without importing GX; GX for the rest and for "
+                        "SQL), native (native only: a suite with an uncovered type is an error) or gx.",
+                        "version_added": "0.1.0",
+                        "type": "string",
+                        "example": "gx",
+                        "default": "auto",
+                    },
                     **caps,
                 },
             }

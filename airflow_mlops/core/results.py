@@ -20,6 +20,7 @@ __all__ = [
     "Severity",
     "Status",
     "aggregate_status",
+    "engine_counts",
     "format_results_table",
     "json_safe",
     "summarize",
@@ -229,6 +230,18 @@ class CheckRunSummary(TypedDict):
     incident_id: NotRequired[int | None]
     report_url: NotRequired[str]
     runbook_url: NotRequired[str | None]
+    #: validation: how many expectations each engine ran (``{"native": 5, "gx": 2}``)
+    engines: NotRequired[dict[str, int]]
+
+
+def engine_counts(results: Sequence[CheckResult]) -> dict[str, int]:
+    """How many results each validation engine produced (``details["engine"]``)."""
+    counts: dict[str, int] = {}
+    for result in results:
+        engine = result.details.get("engine")
+        if isinstance(engine, str):
+            counts[engine] = counts.get(engine, 0) + 1
+    return counts
 
 
 def summarize(

@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_mlops.core.results import RESULT_FORMATS
+from airflow_mlops.core.native import ENGINES
+from airflow_mlops.core.results import RESULT_FORMATS, engine_counts
 from airflow_mlops.operators._base import (
     CheckOutcome,
     MlopsCheckOperator,
@@ -16,6 +17,8 @@ from airflow_mlops.operators._base import (
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_mlops.core.results import CheckRunSummary, Status
 
 __all__ = ["DataValidationOperator"]
 
@@ -37,12 +40,18 @@ class DataValidationOperator(MlopsCheckOperator):
     :param result_format: GX result format: BOOLEAN_ONLY, BASIC, SUMMARY (default) or COMPLETE.
     :param fail_task: raise ``AirflowFailException`` when the outcome is FAILED (default). ERRORED
         (the suite or data could not be read) always fails the task.
+    :param engine: ``"auto"``, ``"native"`` or ``"gx"`` (templated): who evaluates the expectations.
+        ``"auto"`` runs the types the native engine covers on a DataFrame natively (GX's exact results,
+        without importing GX) and the rest with GX; ``"native"`` refuses a suite with an uncovered type
+        or SQL data before anything runs; ``"gx"`` always uses GX. ``None`` (default) reads
+        ``[mlops] validation_engine`` (default ``"auto"``). Each result's ``details["engine"]`` and the
+        summary's ``engines`` say which one ran.
 
     Airflow's own ``owner=`` names the owning team (a key of the owner registry).
     """
 
     kind: ClassVar[str] = "validation"
-    template_fields: Sequence[str] = ("data", "suite", "severity", "result_format")
+    template_fields: Sequence[str] = ("data", "suite", "severity", "result_format", "engine")
     template_ext: Sequence[str] = ()
     ui_color = "#e3f2e1"
 
@@ -54,6 +63,7 @@ class DataValidationOperator(MlopsCheckOperator):
         severity: str = "fail",
         result_format: str = "SUMMARY",
         fail_task: bool = True,
+        engine: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(fail_task=fail_task, **kwargs)
@@ -74,20 +84,26 @@ class DataValidationOperator(MlopsCheckOperator):
             check_choice(f"{self.task_id}: severity", severity, ("fail", "warn"))
         if not _is_template(result_format):
             check_choice(f"{self.task_id}: result_format", result_format, RESULT_FORMATS)
+        if engine is not None and not _is_template(engine):
+            check_choice(f"{self.task_id}: engine", engine, ENGINES)
         self.data = data
         self._exclude_callable_from_templates("data", data)
         self.suite = suite
         self.severity = severity
         self.result_format = result_format
+        self.engine = engine
 
     def run_checks(self, context: Context) -> CheckOutcome:
-        from airflow_mlops.config import cap
+        from airflow_mlops.config import cap, validation_engine
         from airflow_mlops.core.gx import run_suite
         from airflow_mlops.core.results import Severity
         from airflow_mlops.core.suite import load_suite
 
         check_choice(f"{self.task_id}: severity", self.severity, ("fail", "warn"))
         check_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
+        if self.engine is not None:
+            check_choice(f"{self.task_id}: engine", self.engine, ENGINES)
+        engine = self.engine if self.engine is not None else validation_engine()
         suite = load_suite(
             self.suite, base_dir=self.base_dir(), max_expectations=cap("max_expectations_per_suite")
         )
@@ -102,8 +118,23 @@ class DataValidationOperator(MlopsCheckOperator):
             sql=batch,
             source=description,
             columns=columns,
+            engine=engine,
         )
-        return CheckOutcome(results=results, data_source=description, suite_name=suite.name)
+        engines = engine_counts(results)
+        return CheckOutcome(
+            results=results,
+            data_source=description,
+            suite_name=suite.name,
+            extra_summary={"engines": engines},
+        )
+
+    def after_record(
+        self, context: Context, status: Status, outcome: CheckOutcome, summary: CheckRunSummary
+    ) -> CheckRunSummary:
+        """The XCom summary says how many expectations each engine ran, as the recorded one does."""
+        if "engines" in outcome.extra_summary:
+            summary["engines"] = outcome.extra_summary["engines"]
+        return summary
 
 
 def _is_template(value: Any) -> bool:

@@ -96,3 +96,14 @@ with DAG("mlops_test_validate_outage", schedule=None, start_date=START, catchup=
         retries=1,
         retry_delay=pendulum.duration(seconds=2),
     )
+
+
+with DAG("mlops_test_validate_engine", schedule=None, start_date=START, catchup=False) as validate_engine:
+    # engine= is templated: the run's conf picks it
+    DataValidationOperator(
+        task_id="validate",
+        data=wine_frame,
+        suite="{{ dag_run.conf.get('suite', 'suites/wine.json') }}",
+        engine="{{ dag_run.conf.get('engine', 'auto') }}",
+        owner="data-team",
+    )

@@ -330,3 +330,60 @@ def test_retry_is_its_own_try_and_readers_use_the_latest(dags, store) -> None:
     rows = store.check_runs(dag_id=dag_run.dag_id, run_id=dag_run.run_id, with_results=True)
     assert sorted((r.try_number, r.status) for r in rows) == [(1, "ERRORED"), (2, "PASSED")]
     assert latest(store, dag_run).try_number == 2
+
+
+# -- engine= ------------------------------------------------------------------------------------------
+def test_the_native_engine_runs_covered_types_and_the_report_and_xcom_say_so(dags, store) -> None:
+    dag_run = run_dag(dags.validate_engine)  # engine="auto": every type of suites/wine.json is covered
+    assert task_states(dag_run) == {"validate": "success"}
+    row = latest(store, dag_run)
+    assert [r.details["engine"] for r in row.results] == ["native"] * 6
+    assert row.summary["engines"] == {"native": 6}
+    assert xcom(dag_run, "validate")["engines"] == {"native": 6}
+
+    dag_run = run_dag(dags.validate_engine, engine="gx")
+    gx_row = latest(store, dag_run)
+    assert [r.details["engine"] for r in gx_row.results] == ["gx"] * 6
+    assert xcom(dag_run, "validate")["engines"] == {"gx": 6}
+    for native_result, gx_result in zip(row.results, gx_row.results, strict=True):
+        assert (native_result.status, native_result.observed) == (gx_result.status, gx_result.observed)
+        assert {k: v for k, v in native_result.details.items() if k != "engine"} == {
+            k: v for k, v in gx_result.details.items() if k != "engine"
+        }
+
+
+@pytest.mark.parametrize(
+    ("conf", "needle"),
+    [
+        ({"engine": "fast"}, "validate: engine='fast' is not allowed; use one of 'auto', 'native', 'gx'."),
+        (
+            {"engine": "native", "suite": "suites/unknown_type.json"},
+            "engine='native' does not cover 'expect_column_values_to_not_be_nul'",
+        ),
+    ],
+)
+def test_a_bad_or_impossible_engine_is_errored_after_rendering(dags, store, conf, needle) -> None:
+    dag_run = run_dag(dags.validate_engine, **conf)
+    assert task_states(dag_run) == {"validate": "failed"}
+    row = latest(store, dag_run)
+    assert row.status == "ERRORED"
+    assert needle in row.message, row.message
+
+
+def test_the_engine_argument_is_checked_when_the_dag_is_parsed() -> None:
+    from airflow_mlops.operators import DataValidationOperator
+
+    with pytest.raises(ValueError, match=r"check: engine='pandas' is not allowed; use one of 'auto', 'native', 'gx'"):
+        DataValidationOperator(task_id="check", data="x.csv", suite=[], engine="pandas")
+    templated = DataValidationOperator(task_id="templated", data="x.csv", suite=[], engine="{{ params.engine }}")
+    assert templated.engine == "{{ params.engine }}" and "engine" in templated.template_fields
+
+
+def test_mlops_validation_engine_is_the_default_and_is_checked(dags, store, monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW__MLOPS__VALIDATION_ENGINE", "gx")
+    row = latest(store, run_dag(dags.validate_frame))
+    assert {r.details["engine"] for r in row.results} == {"gx"}
+    monkeypatch.setenv("AIRFLOW__MLOPS__VALIDATION_ENGINE", "turbo")
+    row = latest(store, run_dag(dags.validate_frame))
+    assert row.status == "ERRORED"
+    assert "[mlops] validation_engine='turbo' is not allowed" in row.message
