@@ -54,7 +54,9 @@ def plain_gx() -> Callable[..., Any]:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     definition = (
-        context.data_sources.add_pandas("plain").add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
+        context.data_sources.add_pandas("plain")
+        .add_dataframe_asset("frame")
+        .add_batch_definition_whole_dataframe("whole")
     )
 
     def validate(data: Any, type_: str, kwargs: Mapping[str, Any], result_format: str = "SUMMARY") -> Any:
@@ -82,7 +84,11 @@ def assert_same_raw(mine: native.NativeResult, theirs: Any) -> None:
     for key in KEYS:
         assert (key in mine.result) is (key in gx_result), (key, mine.result, gx_result)
         if key in gx_result:
-            assert _same(_plain(mine.result[key]), _plain(gx_result[key])), (key, mine.result[key], gx_result[key])
+            assert _same(_plain(mine.result[key]), _plain(gx_result[key])), (
+                key,
+                mine.result[key],
+                gx_result[key],
+            )
 
 
 def _converted(raw: Any, type_: str, kwargs: Mapping[str, Any]) -> CheckResult:
@@ -99,7 +105,12 @@ def test_every_covered_type_has_conformance_cases() -> None:
 @pytest.mark.parametrize("result_format", FORMATS)
 def test_native_equals_our_gx_path_and_plain_gx(frame, plain_gx, result_format, subtests) -> None:
     suite = load_suite([{"type": case.type, "kwargs": dict(case.kwargs)} for case in COVERED_CASES])
-    common = {"default_severity": Severity.FAIL, "frame": frame, "source": "frame", "result_format": result_format}
+    common = {
+        "default_severity": Severity.FAIL,
+        "frame": frame,
+        "source": "frame",
+        "result_format": result_format,
+    }
     natively = run_suite(suite, engine="auto", **common)
     by_gx = run_suite(suite, engine="gx", **common)
     for case, mine, ours in zip(COVERED_CASES, natively, by_gx, strict=True):
@@ -161,13 +172,21 @@ STAMPS = st.sampled_from(["2020-03-01 00:00:00", "2020-06-15 12:30", "2020-09-01
 def _bounds(numbers: Any) -> Any:
     bound = st.one_of(st.none(), numbers, STAMPS)
     return st.fixed_dictionaries(
-        {}, optional={"min_value": bound, "max_value": bound, "strict_min": st.booleans(), "strict_max": st.booleans()}
+        {},
+        optional={
+            "min_value": bound,
+            "max_value": bound,
+            "strict_min": st.booleans(),
+            "strict_max": st.booleans(),
+        },
     )
 
 
 MOSTLY = st.fixed_dictionaries({}, optional={"mostly": st.sampled_from([0.0, 0.5, 0.8, 1.0])})
 ANY_COLUMN = st.sampled_from(COLUMNS)
-VALUE_SET = st.lists(st.one_of(st.integers(-3, 3), st.sampled_from([0.0, 1.5, "a", "é", "x"]), TEXT), min_size=1, max_size=5)
+VALUE_SET = st.lists(
+    st.one_of(st.integers(-3, 3), st.sampled_from([0.0, 1.5, "a", "é", "x"]), TEXT), min_size=1, max_size=5
+)
 NUMBERS = st.one_of(st.integers(-4, 4), st.floats(-4, 4, allow_nan=False))
 LENGTHS = st.integers(0, 6)
 
@@ -199,7 +218,9 @@ ARGUMENTS: dict[str, Any] = {
     "expect_column_values_to_not_be_null": _with({"column": ANY_COLUMN}, MOSTLY),
     "expect_column_values_to_be_null": _with({"column": ANY_COLUMN}, MOSTLY),
     "expect_column_values_to_be_between": st.one_of(
-        _with({"column": st.sampled_from(["f", "g", "i", "n"]), "min_value": NUMBERS}, MOSTLY, _bounds(NUMBERS)),
+        _with(
+            {"column": st.sampled_from(["f", "g", "i", "n"]), "min_value": NUMBERS}, MOSTLY, _bounds(NUMBERS)
+        ),
         _with({"column": st.sampled_from(["t", "o", "s"]), "max_value": STAMPS}, MOSTLY, _bounds(STAMPS)),
         _with({"column": ANY_COLUMN}, MOSTLY, _bounds(NUMBERS)),
     ),
@@ -212,17 +233,32 @@ ARGUMENTS: dict[str, Any] = {
     "expect_column_values_to_not_match_regex": _with(
         {"column": ANY_COLUMN, "regex": st.sampled_from(["^a", "[0-9]", "é", "n", "^$", "\\."])}, MOSTLY
     ),
-    "expect_column_value_lengths_to_be_between": _with({"column": ANY_COLUMN, "max_value": LENGTHS}, MOSTLY, _lengths()),
+    "expect_column_value_lengths_to_be_between": _with(
+        {"column": ANY_COLUMN, "max_value": LENGTHS}, MOSTLY, _lengths()
+    ),
     "expect_column_value_lengths_to_equal": _with({"column": ANY_COLUMN, "value": LENGTHS}, MOSTLY),
     "expect_column_pair_values_a_to_be_greater_than_b": _with(
-        PAIR, MOSTLY,
-        st.fixed_dictionaries({}, optional={"or_equal": st.booleans(), "ignore_row_if": st.sampled_from(
-            ["both_values_are_missing", "either_value_is_missing", "neither"])}),
+        PAIR,
+        MOSTLY,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "or_equal": st.booleans(),
+                "ignore_row_if": st.sampled_from(
+                    ["both_values_are_missing", "either_value_is_missing", "neither"]
+                ),
+            },
+        ),
     ),  # fmt: skip
     "expect_compound_columns_to_be_unique": _with(
-        {"column_list": st.lists(ANY_COLUMN, min_size=2, max_size=3, unique=True)}, MOSTLY,
-        st.fixed_dictionaries({}, optional={"ignore_row_if": st.sampled_from(
-            ["all_values_are_missing", "any_value_is_missing", "never"])}),
+        {"column_list": st.lists(ANY_COLUMN, min_size=2, max_size=3, unique=True)},
+        MOSTLY,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "ignore_row_if": st.sampled_from(["all_values_are_missing", "any_value_is_missing", "never"])
+            },
+        ),
     ),  # fmt: skip
     "expect_table_row_count_to_equal": st.fixed_dictionaries({"value": st.integers(0, 12)}),
     "expect_table_row_count_to_be_between": _bounds(st.integers(0, 12)),
@@ -239,7 +275,9 @@ ARGUMENTS: dict[str, Any] = {
     ),
     "expect_column_quantile_values_to_be_between": _with(
         {"column": ANY_COLUMN, "quantile_ranges": _quantile_ranges()},
-        st.fixed_dictionaries({}, optional={"allow_relative_error": st.sampled_from(["linear", "lower", "nearest"])}),
+        st.fixed_dictionaries(
+            {}, optional={"allow_relative_error": st.sampled_from(["linear", "lower", "nearest"])}
+        ),
     ),
     "expect_column_distinct_values_to_be_in_set": _with({"column": ANY_COLUMN, "value_set": VALUE_SET}),
     "expect_column_distinct_values_to_contain_set": _with({"column": ANY_COLUMN, "value_set": VALUE_SET}),
@@ -278,4 +316,6 @@ def test_native_equals_plain_gx_on_random_frames(type_: str, plain_gx) -> None:
         assert _converted(mine, type_, kwargs) == _converted(theirs, type_, kwargs)
 
     check()
-    assert sum(evaluated) >= len(evaluated) // 3, f"the native engine declined {evaluated.count(False)} of {len(evaluated)}"
+    assert sum(evaluated) >= len(evaluated) // 3, (
+        f"the native engine declined {evaluated.count(False)} of {len(evaluated)}"
+    )

@@ -373,9 +373,13 @@ def test_a_bad_or_impossible_engine_is_errored_after_rendering(dags, store, conf
 def test_the_engine_argument_is_checked_when_the_dag_is_parsed() -> None:
     from airflow_mlops.operators import DataValidationOperator
 
-    with pytest.raises(ValueError, match=r"check: engine='pandas' is not allowed; use one of 'auto', 'native', 'gx'"):
+    with pytest.raises(
+        ValueError, match=r"check: engine='pandas' is not allowed; use one of 'auto', 'native', 'gx'"
+    ):
         DataValidationOperator(task_id="check", data="x.csv", suite=[], engine="pandas")
-    templated = DataValidationOperator(task_id="templated", data="x.csv", suite=[], engine="{{ params.engine }}")
+    templated = DataValidationOperator(
+        task_id="templated", data="x.csv", suite=[], engine="{{ params.engine }}"
+    )
     assert templated.engine == "{{ params.engine }}" and "engine" in templated.template_fields
 
 
