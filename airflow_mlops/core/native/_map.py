@@ -43,7 +43,9 @@ def _column_map(
     domain = column if keep_nulls else frame.nonnull(name)
     unexpected = condition(domain, column)
     count = int(np.count_nonzero(unexpected))
-    values = list(domain[unexpected == True][: fmt.limit]) if fmt.needs_values else None  # noqa: E712
+    values: list[Any] | None = None
+    if fmt.needs_values:  # GX: domain[unexpected == True][:limit]
+        values = list(domain[unexpected == True][: fmt.limit]) if count else []  # noqa: E712
     total = frame.rows
     if keep_nulls:  # expect_column_values_to_(not_)be_null: no missing count, all rows considered
         success = True if total == 0 else (total - count) / total >= mostly
@@ -126,8 +128,17 @@ def _not_in_set(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeR
 
 
 def _unique(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
+    """``column_values.unique``: every copy of a repeated value is unexpected (``keep=False``)."""
+    import numpy as np
+
     check_keys(kwargs, _COLUMN, ("column",))
-    return _column_map(frame, kwargs, fmt, lambda column, _: ~(~column.duplicated(keep=False)))
+
+    def condition(column: Any, _: Any) -> Any:
+        if not column.duplicated().any():  # cheaper than keep=False, and then nothing is unexpected
+            return np.zeros(len(column), dtype=bool)
+        return ~(~column.duplicated(keep=False))
+
+    return _column_map(frame, kwargs, fmt, condition)
 
 
 def _regex(kwargs: Mapping[str, Any]) -> str:
@@ -225,7 +236,7 @@ def _rows_output(
     count = int(np.count_nonzero(unexpected))
     values: list[Any] | None = None
     if fmt.needs_values:
-        rows = data[unexpected == True]  # noqa: E712
+        rows = data[unexpected == True] if count else data.iloc[:0]  # noqa: E712
         if pairs:
             first, second = rows.columns
             values = list(zip(rows[first].values, rows[second].values, strict=False))[: fmt.limit]
