@@ -23,6 +23,7 @@ def run(frame, expectations, severity=Severity.FAIL):  # type: ignore[no-untyped
         frame=frame,
         source="test frame",
         columns=list(frame),
+        engine="gx",  # GX's wrapper; the native engine is tests/core/test_native*.py's
     )
 
 
@@ -115,8 +116,9 @@ def _sql_batch(url: str, frame):  # type: ignore[no-untyped-def]
 def _run_on(target, expectations):  # type: ignore[no-untyped-def]
     kwargs = {"sql": target} if hasattr(target, "engine") else {"frame": target}
     return run_suite(
-        load_suite(expectations), default_severity=Severity.FAIL, source="test data", columns=None, **kwargs
-    )
+        load_suite(expectations), default_severity=Severity.FAIL, source="test data", columns=None,
+        engine="gx", **kwargs,
+    )  # fmt: skip
 
 
 def _assert_quantiles_run_next_to_the_others(results) -> None:  # type: ignore[no-untyped-def]

@@ -394,7 +394,8 @@ def _sql_batch(url: str, frame):  # type: ignore[no-untyped-def]
 def _conform(engine: str, data: Any, subtests: Any) -> None:
     target = {"frame": data} if engine == PANDAS else {"sql": data}
     suite = load_suite([{"type": case.type, "kwargs": case.kwargs_for(engine)} for case in CASES])
-    ours = run_suite(suite, default_severity=Severity.FAIL, source=f"{engine} data", **target)
+    # our GX path; tests/core/test_native_conformance.py holds the native engine to the same cases
+    ours = run_suite(suite, default_severity=Severity.FAIL, source=f"{engine} data", engine="gx", **target)
     assert len(ours) == len(CASES)
     for case, mine, theirs in zip(CASES, ours, _plain_gx(engine, data), strict=True):
         label = (
