@@ -261,7 +261,7 @@ ARGUMENTS: dict[str, Any] = {
         ),
     ),  # fmt: skip
     "expect_table_row_count_to_equal": st.fixed_dictionaries({"value": st.integers(0, 12)}),
-    "expect_table_row_count_to_be_between": _bounds(st.integers(0, 12)),
+    "expect_table_row_count_to_be_between": _bounds(st.one_of(st.integers(0, 12), st.floats(0, 12))),
     "expect_table_column_count_to_equal": st.fixed_dictionaries({"value": st.integers(5, 8)}),
     "expect_table_column_count_to_be_between": st.fixed_dictionaries(
         {}, optional={"min_value": st.integers(5, 8), "max_value": st.integers(5, 8)}

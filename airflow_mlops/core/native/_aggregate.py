@@ -31,9 +31,12 @@ def _integer(kwargs: Mapping[str, Any], key: str) -> int:
     return value
 
 
-def _numeric_bounds(kwargs: Mapping[str, Any]) -> None:
-    if any(kwargs.get(k) is not None and not is_number(kwargs[k]) for k in ("min_value", "max_value")):
-        raise Decline("bounds must be numbers")
+def _numeric_bounds(kwargs: Mapping[str, Any], *, integers: bool = False) -> None:
+    """Bounds GX's model holds as numbers (``float``; ``int`` for row counts, which pydantic truncates)."""
+    for key in ("min_value", "max_value"):
+        value = kwargs.get(key)
+        if value is not None and (not is_number(value) or (integers and not isinstance(value, int))):
+            raise Decline(f"{key} must be {'an integer' if integers else 'a number'}")
 
 
 def _row_count_equal(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
@@ -44,7 +47,7 @@ def _row_count_equal(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> Na
 
 def _row_count_between(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
     check_keys(kwargs, _BETWEEN)
-    _numeric_bounds(kwargs)
+    _numeric_bounds(kwargs, integers=True)
     return metric_between(frame.rows, kwargs)
 
 
@@ -104,12 +107,17 @@ def _kind(frame: Frame, name: str) -> str:
 
 
 def _statistic(
-    compute: Callable[[Frame, str], Any], kinds: str
+    compute: Callable[[Frame, str], Any], kinds: str, *, numeric_bounds: bool = False
 ) -> Callable[[Frame, Mapping[str, Any], Format], NativeResult]:
-    """An aggregate ``*_to_be_between`` expectation on a statistic of the column's dtype kinds."""
+    """An aggregate ``*_to_be_between`` expectation on a statistic of the column's dtype kinds.
+
+    :param numeric_bounds: GX's model takes numbers only (no timestamps) for the bounds.
+    """
 
     def evaluate(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResult:
         check_keys(kwargs, ("column", *_BETWEEN), ("column",))
+        if numeric_bounds:
+            _numeric_bounds(kwargs)
         name = frame.column(kwargs)
         if _kind(frame, name) not in kinds:
             raise Decline(f"dtype {frame.series(name).dtype} not evaluated natively")
@@ -256,8 +264,12 @@ AGGREGATE_EVALUATORS: dict[str, Callable[[Frame, Mapping[str, Any], Format], Nat
     "expect_column_mean_to_be_between": _statistic(lambda f, c: f.series(c).mean(), "iuf"),
     "expect_column_median_to_be_between": _statistic(lambda f, c: f.nonnull(c).median(), "iuf"),
     "expect_column_sum_to_be_between": _statistic(lambda f, c: f.series(c).sum(), "iuf"),
-    "expect_column_stdev_to_be_between": _statistic(lambda f, c: f.series(c).std(), "iuf"),
-    "expect_column_proportion_of_unique_values_to_be_between": _statistic(_unique_proportion, "iufbMOT"),
+    "expect_column_stdev_to_be_between": _statistic(
+        lambda f, c: f.series(c).std(), "iuf", numeric_bounds=True
+    ),
+    "expect_column_proportion_of_unique_values_to_be_between": _statistic(
+        _unique_proportion, "iufbMOT", numeric_bounds=True
+    ),
     "expect_column_quantile_values_to_be_between": _quantiles,
     "expect_column_distinct_values_to_be_in_set": _distinct_in_set,
     "expect_column_distinct_values_to_contain_set": _distinct_contain_set,
