@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airflow_mlops.core.gx import run_suite
 from airflow_mlops.core.native import COVERED
@@ -130,3 +132,22 @@ def test_validating_covered_types_never_imports_gx_scipy_or_altair() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-50, 50), max_size=60),
+    dtype=st.sampled_from(["int64", "int32", "int8", "uint16", "uint64"]),
+)
+def test_counting_repeated_integers_is_pandas_duplicated_keep_false(values, dtype) -> None:
+    """The unique check's O(n) path for integers in a narrow range gives pandas' mask exactly."""
+    import numpy as np
+    import pandas as pd
+
+    from airflow_mlops.core.native._map import _repeated_integers
+
+    info = np.iinfo(dtype)
+    column = pd.Series([v for v in values if info.min <= v <= info.max], dtype=dtype)
+    counted = _repeated_integers(column)
+    if counted is not None:
+        assert counted.tolist() == column.duplicated(keep=False).tolist()

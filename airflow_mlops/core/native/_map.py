@@ -134,11 +134,37 @@ def _unique(frame: Frame, kwargs: Mapping[str, Any], fmt: Format) -> NativeResul
     check_keys(kwargs, _COLUMN, ("column",))
 
     def condition(column: Any, _: Any) -> Any:
+        counted = _repeated_integers(column)
+        if counted is not None:
+            return counted
         if not column.duplicated().any():  # cheaper than keep=False, and then nothing is unexpected
             return np.zeros(len(column), dtype=bool)
         return ~(~column.duplicated(keep=False))
 
     return _column_map(frame, kwargs, fmt, condition)
+
+
+def _repeated_integers(column: Any) -> Any:
+    """``column.duplicated(keep=False)`` for numpy integers in a narrow range, by counting (O(n), no hash).
+
+    None when the column is not such a column (then pandas hashes it).
+    """
+    import numpy as np
+
+    dtype = column.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iu" or len(column) == 0:
+        return None
+    values = column.to_numpy()
+    low, high = int(values.min()), int(values.max())
+    if high - low > 2 * len(values) + 1024:  # the counts would be larger than the column
+        return None
+    if values.dtype.itemsize < 8:  # small integers would overflow while being offset
+        values = values.astype(np.int64)
+    offsets = (values - values.dtype.type(low)).astype(np.intp, copy=False)  # in [0, high - low]: no overflow
+    counts = np.bincount(offsets, minlength=high - low + 1)
+    if counts.max() <= 1:
+        return np.zeros(len(values), dtype=bool)
+    return counts[offsets] > 1
 
 
 def _regex(kwargs: Mapping[str, Any]) -> str:
