@@ -160,7 +160,8 @@ def _repeated_integers(column: Any) -> Any:
         return None
     if values.dtype.itemsize < 8:  # small integers would overflow while being offset
         values = values.astype(np.int64)
-    offsets = (values - values.dtype.type(low)).astype(np.intp, copy=False)  # in [0, high - low]: no overflow
+    offsets = values if low == 0 else values - values.dtype.type(low)  # in [0, high - low]: no overflow
+    offsets = offsets.astype(np.intp, copy=False)
     counts = np.bincount(offsets, minlength=high - low + 1)
     if counts.max() <= 1:
         return np.zeros(len(values), dtype=bool)
