@@ -139,12 +139,13 @@ def test_native_reports_a_missing_column_as_gx_does(frame) -> None:
 TEXT = st.text(alphabet=st.sampled_from("abcxyzé€ 0-9_ü北"), max_size=6)
 FLOATS = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([math.nan, math.inf, -math.inf]))
 SCALARS = st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5), st.just(math.nan), TEXT)
-COLUMNS = ("f", "g", "i", "s", "o", "t", "n")
+COLUMNS = ("f", "g", "i", "s", "o", "t", "n", "b")
 
 
 @st.composite
 def frames(draw: Any) -> Any:
-    """Floats with NaN/inf/None, ints, unicode strings with None, mixed objects, timestamps with NaT, all null."""
+    """Floats with NaN/inf/None, ints, unicode strings with None, mixed objects, timestamps with NaT, all
+    null, booleans."""
     import numpy as np
     import pandas as pd
 
@@ -162,6 +163,7 @@ def frames(draw: Any) -> Any:
             "o": pd.Series(column(SCALARS), dtype=object),
             "t": pd.Series(column(stamps), dtype="datetime64[ns]"),
             "n": pd.Series(np.full(rows, np.nan)),
+            "b": pd.Series(column(st.booleans()), dtype=bool),
         }
     )
 
@@ -213,7 +215,8 @@ def _quantile_ranges() -> Any:
     )
 
 
-PAIR = {"column_A": ANY_COLUMN, "column_B": ANY_COLUMN}
+_PAIRED = st.one_of(st.sampled_from(["f", "g", "i", "n", "b"]), ANY_COLUMN)  # comparable ones mostly
+PAIR = {"column_A": _PAIRED, "column_B": _PAIRED}
 ARGUMENTS: dict[str, Any] = {
     "expect_column_values_to_not_be_null": _with({"column": ANY_COLUMN}, MOSTLY),
     "expect_column_values_to_be_null": _with({"column": ANY_COLUMN}, MOSTLY),
@@ -262,9 +265,9 @@ ARGUMENTS: dict[str, Any] = {
     ),  # fmt: skip
     "expect_table_row_count_to_equal": st.fixed_dictionaries({"value": st.integers(0, 12)}),
     "expect_table_row_count_to_be_between": _bounds(st.one_of(st.integers(0, 12), st.floats(0, 12))),
-    "expect_table_column_count_to_equal": st.fixed_dictionaries({"value": st.integers(5, 8)}),
+    "expect_table_column_count_to_equal": st.fixed_dictionaries({"value": st.integers(6, 9)}),
     "expect_table_column_count_to_be_between": st.fixed_dictionaries(
-        {}, optional={"min_value": st.integers(5, 8), "max_value": st.integers(5, 8)}
+        {}, optional={"min_value": st.integers(6, 9), "max_value": st.integers(6, 9)}
     ),
     "expect_table_columns_to_match_set": _with(
         {"column_set": st.lists(st.sampled_from([*COLUMNS, "zz"]), unique=True)},
@@ -274,7 +277,10 @@ ARGUMENTS: dict[str, Any] = {
         {"column_list": st.permutations(COLUMNS).flatmap(lambda p: st.sampled_from([list(p), list(COLUMNS)]))}
     ),
     "expect_column_quantile_values_to_be_between": _with(
-        {"column": ANY_COLUMN, "quantile_ranges": _quantile_ranges()},
+        {
+            "column": st.one_of(st.sampled_from(["f", "g", "i", "n"]), ANY_COLUMN),
+            "quantile_ranges": _quantile_ranges(),
+        },
         st.fixed_dictionaries(
             {}, optional={"allow_relative_error": st.sampled_from(["linear", "lower", "nearest"])}
         ),
