@@ -151,3 +151,27 @@ def test_counting_repeated_integers_is_pandas_duplicated_keep_false(values, dtyp
     counted = _repeated_integers(column)
     if counted is not None:
         assert counted.tolist() == column.duplicated(keep=False).tolist()
+
+
+def test_severities_map_to_statuses_as_on_gx(frame) -> None:
+    suite = [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "age"}, "severity": "critical"},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "max_value": 100},
+         "severity": "warning"},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "city", "value_set": ["a", "b"]},
+         "severity": "info"},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "city"}},
+    ]  # fmt: skip
+    natively, by_gx = run(frame, suite, "native"), run(frame, suite, "gx")
+    assert [r.status for r in natively] == [Status.FAILED, Status.WARNED, Status.INFO, Status.PASSED]
+    assert [r.severity for r in natively] == [Severity.FAIL, Severity.WARN, Severity.INFO, Severity.FAIL]
+    assert [r.to_dict() | {"details": None} for r in natively] == [
+        r.to_dict() | {"details": None} for r in by_gx
+    ]
+    assert natively[1].details["sample_unexpected"] == [200.0] and natively[0].details[
+        "sample_unexpected"
+    ] == [None]
+
+
+def _without_engine(result):  # type: ignore[no-untyped-def]
+    return result.to_dict() | {"details": {k: v for k, v in result.details.items() if k != "engine"}}
