@@ -486,9 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     d_send.set_defaults(func=_cmd_digest_send)
 
     from airflow_mlops.cli_backtest import add_backtest_parser
+    from airflow_mlops.cli_models import add_models_parser
     from airflow_mlops.cli_report import add_report_parser
 
     add_backtest_parser(sub)
+    add_models_parser(sub)
     add_report_parser(sub)
     return parser
 

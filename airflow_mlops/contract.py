@@ -269,13 +269,35 @@ def load_contract(path: str | os.PathLike[str]) -> Contract:
     return contract
 
 
+def _notebook_candidate(contract: Contract, store: ResultsStore, *, source: str) -> int:
+    """The contract's model as a candidate of its metrics key (recorded once per contract), with the
+    contract's export time for the leaderboard's velocity; its profile id."""
+    from airflow_mlops.core.metrics import MetricsProfile
+    from airflow_mlops.store import ProfileRecord
+
+    recorded = [
+        p for p in store.profiles(key=contract.metrics_key, kind="metrics", limit=500) if p.source == source
+    ]
+    if recorded:
+        return int(recorded[0].id)
+    profile = MetricsProfile(metrics=dict(contract.metrics)).to_dict()
+    profile["contract"] = {
+        "model": contract.model,
+        "created_at": contract.created_at,
+        "created_by": contract.created_by,
+    }
+    return store.add_profile(
+        ProfileRecord(baseline_key=contract.metrics_key, kind="metrics", profile=profile, source=source)
+    )
+
+
 def register_contract(contract: Contract, store: ResultsStore, *, user: str) -> dict[str, Any]:
     """Pin the contract's training-data profile as ``notebook`` and, when the model has no champion yet,
-    its metrics as ``champion``. Idempotent: a contract already registered changes nothing.
+    its metrics as ``champion``; the contract's model is recorded as a candidate of the model's
+    leaderboard either way. Idempotent: a contract already registered changes nothing.
 
     :returns: ``{"notebook": "pinned" | "unchanged", "champion": "pinned" | "kept" | "unchanged"}``.
     """
-    from airflow_mlops.core.metrics import MetricsProfile
     from airflow_mlops.store import ProfileRecord
 
     digest = contract.sha256
@@ -294,13 +316,10 @@ def register_contract(contract: Contract, store: ResultsStore, *, user: str) -> 
                   reason=f"training data of contract {contract.model} ({digest[:12]}, {contract.created_at})")  # fmt: skip
         done["notebook"] = "pinned"
     champion = store.pinned_profile(key=contract.metrics_key, label="champion")
+    metrics_id = _notebook_candidate(contract, store, source=source)
     if champion is not None:
         done["champion"] = "unchanged" if champion.source == source else "kept"
     else:
-        metrics_id = store.add_profile(
-            ProfileRecord(baseline_key=contract.metrics_key, kind="metrics",
-                          profile=MetricsProfile(metrics=dict(contract.metrics)).to_dict(), source=source)
-        )  # fmt: skip
         store.pin(key=contract.metrics_key, label="champion", profile_id=metrics_id, user=user,
                   reason=f"first champion: the notebook model of contract {contract.model} ({digest[:12]})")  # fmt: skip
         done["champion"] = "pinned"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_mlops.core.baseline import ELIGIBILITY_CHOICES, BaselinePolicy, parse_policy
 from airflow_mlops.core.checks import BaselineCheck
+from airflow_mlops.core.leaderboard import primary_metric
 from airflow_mlops.core.results import CheckResult, Severity, Status
 from airflow_mlops.exceptions import InputError
 from airflow_mlops.operators._base import (
@@ -113,6 +114,10 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise TypeError(f"{self.task_id}: checks= repeats {', '.join(duplicates)}; give each check once.")
+        try:
+            primary_metric(checks)
+        except InputError as exc:
+            raise TypeError(f"{self.task_id}: {exc}") from None
         if not _is_template(baseline):
             parse_policy(baseline, argument=f"{self.task_id}: baseline")
         if not _is_template(on_missing_baseline):
@@ -412,10 +417,14 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             "profile_ids": [r.id for r in rows],
             "run_ids": [r.run_id for r in rows],
         }
+        primary = primary_metric(self.checks)
+        extra: dict[str, Any] = {"baseline": baseline_info}
+        if primary is not None:  # the model leaderboard of the key ranks by it
+            extra["primary_metric"] = {"name": primary.name, "higher_is_better": primary.higher_is_better}
         return CheckOutcome(
             results=results,
             data_source=source,
-            extra_summary={"baseline": baseline_info},
+            extra_summary=extra,
             profile=record,
             baseline_key=key,
         )

@@ -377,8 +377,9 @@ class ResultsStore:
         task_id: str | None = None,
         limit: int = 100,
         with_results: bool = False,
+        baseline_key: str | None = None,
     ) -> list[CheckRunRow]:
-        """Check runs, newest first."""
+        """Check runs, newest first (``baseline_key``: the comparisons of that key)."""
 
         def work(session: Session) -> list[CheckRunRow]:
             query = sa.select(CheckRunRow).order_by(CheckRunRow.id.desc()).limit(limit)
@@ -390,6 +391,8 @@ class ResultsStore:
                 query = query.where(CheckRunRow.run_id == run_id)
             if task_id is not None:
                 query = query.where(CheckRunRow.task_id == task_id)
+            if baseline_key is not None:
+                query = query.where(CheckRunRow.baseline_key == baseline_key)
             return list(session.scalars(query))
 
         return self._read(work)
