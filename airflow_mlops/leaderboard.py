@@ -57,7 +57,8 @@ def _exported_at(profile: Mapping[str, Any]) -> datetime | None:
 
 
 def _candidates(store: Any, key: str) -> list[Candidate]:
-    """The key's metrics profiles, the latest try of each run once, with failed gates' reasons."""
+    """The key's metrics profiles, the latest try of each run once, each with its run's gate (status
+    reason, task) and data comparison (the profile it was trained or scored on)."""
     seen: set[tuple[str | None, str | None]] = set()
     rows = []
     for p in store.profiles(key=key, kind="metrics", limit=MAX_CANDIDATES):  # newest first
@@ -65,26 +66,32 @@ def _candidates(store: Any, key: str) -> list[Candidate]:
             continue
         seen.add((p.dag_id, p.run_id))
         rows.append(p)
-    return [
-        Candidate(
-            profile_id=p.id, metrics=dict((p.profile or {}).get("metrics") or {}),
-            recorded_at=_at(p.run_after or p.recorded_at), run_id=p.run_id, dag_id=p.dag_id, source=p.source,
-            gate_status=p.gate_status, run_status=p.run_status, gate_reason=_gate_reason(store, p),
-            exported_at=_exported_at(p.profile or {}),
-        )
-        for p in rows
-    ]  # fmt: skip
+    runs = _runs_of(store, {p.dag_id for p in rows if p.run_id and p.dag_id})
+    return [_candidate(p, runs.get((p.dag_id, p.run_id), []), key) for p in rows]
 
 
-def _gate_reason(store: Any, profile: Any) -> str | None:
-    if profile.gate_status not in ("FAILED", "ERRORED") or not profile.run_id:
-        return None
-    gates = [
-        r
-        for r in store.check_runs(dag_id=profile.dag_id, run_id=profile.run_id, limit=50)
-        if r.kind == "gate"
-    ]
-    return gates[0].message if gates else None
+def _runs_of(store: Any, dag_ids: set[str]) -> dict[tuple[str, str], list[Any]]:
+    """The check and gate runs of these DAGs by (dag, run): one read per DAG."""
+    found: dict[tuple[str, str], list[Any]] = {}
+    for dag_id in dag_ids:
+        for run in store.check_runs(dag_id=dag_id, limit=MAX_CANDIDATES * 10):
+            found.setdefault((run.dag_id, run.run_id), []).append(run)
+    return found
+
+
+def _candidate(p: Any, runs: list[Any], key: str) -> Candidate:
+    gate = next((r for r in runs if r.kind == "gate"), None)
+    data = next((r for r in runs if r.kind != "gate" and r.baseline_key not in (None, key)), None)
+    failed = p.gate_status in ("FAILED", "ERRORED")
+    return Candidate(
+        profile_id=p.id, metrics=dict((p.profile or {}).get("metrics") or {}),
+        recorded_at=_at(p.run_after or p.recorded_at), run_id=p.run_id, dag_id=p.dag_id, source=p.source,
+        gate_status=p.gate_status, run_status=p.run_status,
+        gate_reason=gate.message if failed and gate is not None else None,
+        exported_at=_exported_at(p.profile or {}),
+        gate_task_id=gate.task_id if gate is not None else None,
+        data_task_id=data.task_id if data is not None else None,
+    )  # fmt: skip
 
 
 def _promotions(store: Any, key: str) -> list[Promotion]:
@@ -169,9 +176,10 @@ def emit_promotion_event(key: str, *, by: str, reason: str) -> str:
     caller to show. Only where the metadata DB may be used (the api-server, the CLI)."""
     from airflow.assets.manager import asset_manager
     from airflow.models.asset import AssetModel
+    from airflow.sdk import Asset
     from airflow.utils.session import create_session
 
-    uri = model_asset_uri(key)
+    uri = Asset(model_asset_uri(key)).uri  # as Airflow stores it (normalized: a trailing "/")
     with create_session() as session:
         model = session.query(AssetModel).filter(AssetModel.uri == uri).one_or_none()
         if model is None:

@@ -102,6 +102,8 @@ class Candidate:
     run_status: str | None = None
     gate_reason: str | None = None
     exported_at: datetime | None = None  # a notebook contract's export time
+    gate_task_id: str | None = None  # the run's gate (its report)
+    data_task_id: str | None = None  # the run's data comparison: the profile it was trained or scored on
 
     @property
     def origin(self) -> str:
@@ -274,6 +276,7 @@ def _row_dict(row: BoardRow) -> dict[str, Any]:
         "source": c.origin, "recorded_at": _iso(c.recorded_at), "metrics": dict(c.metrics),
         "primary": row.value, "gate_status": c.gate_status, "champion": row.is_champion,
         "was_champion": row.was_champion, "beats_champion": row.beats_champion, "failed_why": row.failed_why,
+        "gate_task_id": c.gate_task_id, "data_task_id": c.data_task_id,
     }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Numbers as people read them: ``39.7 %``, ``0.21``, ``12,345``, ``1.2e-06``.
+"""Numbers as people read them: ``39.7 %``, ``0.213``, ``12,345``, ``1.2e-06``.
 
 Pages, e-mails and the CLI show these short forms; the JSON API and the pages' hover text (``title``)
 keep full precision (:func:`full`). Pure Python: no Airflow, no numpy.
@@ -28,9 +28,9 @@ def percent(value: float, *, digits: int = 1) -> str:
 def human(value: Any, *, rate: bool = False) -> str:
     """A value as a reader wants it on a page or in a mail.
 
-    Integers get thousands separators; floats two significant digits below 1 (``0.21``), three up to
-    1,000 (``39.7``), none after the point above (``12,346``); scientific notation only for magnitudes
-    below 0.001 or of 10^15 and more. ``rate=True`` shows a fraction as a percentage. Mappings and lists
+    Integers get thousands separators; floats three significant digits up to 1,000 (``0.213``, ``0.996``,
+    ``39.7``), none after the point above (``12,346``); scientific notation (two digits) only for
+    magnitudes below 0.001 or of 10^15 and more. ``rate=True`` shows a fraction as a percentage. Mappings and lists
     are shown item by item; ``None`` is empty; anything else is ``str()``.
     """
     if value is None:
@@ -57,8 +57,6 @@ def _float(value: float, *, rate: bool) -> str:
     if magnitude == 0:
         return "0"
     if magnitude < 1e-3 or magnitude >= 1e15:
-        return f"{value:.2g}"
-    if magnitude < 1:
         return f"{value:.2g}"
     if magnitude < 1000:
         return f"{value:.3g}"

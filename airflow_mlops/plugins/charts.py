@@ -16,7 +16,7 @@ from typing import Any
 
 from airflow_mlops.core.numbers import full, human, percent
 
-__all__ = ["HistoryPoint", "histogram_overlay", "history_chart"]
+__all__ = ["HistoryPoint", "MetricPoint", "histogram_overlay", "history_chart", "metric_chart"]
 
 STATUS_COLORS = {
     "PASSED": "#38a169",
@@ -301,3 +301,64 @@ def _edge_labels(
         f"{html.escape(value(places[i][1]))}</text>"
         for i in indices
     ]
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One candidate on the leaderboard's chart: its primary metric, the champion's then, a promotion."""
+
+    label: str  # the candidate's date
+    value: float | None
+    champion: float | None
+    status: str
+    tip: str
+    promoted: bool = False
+
+
+def metric_chart(points: Sequence[MetricPoint], *, title: str, width: int = 720, height: int = 200) -> str:
+    """An ``<svg>`` of the primary metric per candidate (oldest first), the champion's value as a dashed
+    step line, and each promotion as a vertical mark; every text escaped."""
+    e = html.escape
+    if not points:
+        return f'<p class="muted">{e(title)}: no candidates yet.</p>'
+    left, right, top, bottom = 56, width - 12, 22, height - 24
+    step = (right - left) / len(points)
+    xs = [left + step * (i + 0.5) for i in range(len(points))]
+    values = [v for p in points for v in (_number(p.value), _number(p.champion)) if v is not None]
+    scale = _Scale(values, top, bottom)
+    parts = [
+        f'<svg class="chart metric-chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
+        f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
+    ]
+    for x, p in zip(xs, points, strict=True):
+        if p.promoted:
+            parts.append(
+                f'<line class="limit-warn promotion" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}"/>'
+            )
+    champion = [
+        (x, scale(c)) for x, p in zip(xs, points, strict=True) if (c := _number(p.champion)) is not None
+    ]
+    if champion:
+        path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in champion)
+        parts.append(f'<polyline class="baseline champion" points="{path}"/>')
+    for x, p in zip(xs, points, strict=True):
+        value = _number(p.value)
+        if value is not None:
+            color = STATUS_COLORS.get(p.status, "#718096")
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{scale(value):.1f}" r="4" fill="{color}"><title>{e(p.tip)}</title></circle>'
+            )
+    parts += [
+        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(scale.high)}</text>',
+        f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">{_fmt(scale.low)}</text>',
+        f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>',
+        f'<text class="axis" x="{left}" y="{height - 6}">{e(points[0].label)}</text>',
+        f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(points[-1].label)}</text>',
+        "</svg>",
+    ]
+    legend = (
+        '<span class="legend">● candidate (colour: its gate) <i class="sw baseline"></i>champion '
+        '<i class="sw limit-warn"></i>promotion</span>'
+    )
+    return f'<figure class="chart-box">{"".join(parts)}{legend}</figure>'

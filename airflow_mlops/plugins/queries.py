@@ -24,6 +24,8 @@ __all__ = [
     "input_error",
     "key_owner_dag",
     "key_readers",
+    "model_board",
+    "model_keys",
     "open_incidents",
     "readable_dag_ids",
     "recent_runs",
@@ -204,6 +206,36 @@ def backtest_report(user: Any, *, key: str, check: str, last_days: int, **settin
         return {"key": key, "check": check, **backtest(recorded_days(rows), **settings)}
     except input_error() as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+# -- models --------------------------------------------------------------------------------------------
+def model_keys(user: Any, dag_id: str | None = None) -> list[dict[str, Any]]:
+    """The metrics keys of the DAGs the user may read (of ``dag_id`` when given)."""
+    from airflow_mlops.leaderboard import metric_keys
+
+    readable = readable_dag_ids(user)
+    if dag_id is not None:
+        readable &= {dag_id}
+    keys = metric_keys(results_store(), readable)
+    unique = {k["baseline_key"]: k for k in keys}
+    return [{"key": key, "dag_id": k["dag_id"], "profiles": k["profiles"], "latest": iso(k["latest"])}
+            for key, k in sorted(unique.items())]  # fmt: skip
+
+
+def model_board(
+    user: Any, key: str, *, metric: str | None = None, lower_is_better: bool = False
+) -> dict[str, Any]:
+    """The leaderboard of a metrics key the user may read (404 otherwise); 422 when it cannot be ranked."""
+    from airflow_mlops.leaderboard import load_board
+
+    key_readers(user, key)
+    try:
+        board = load_board(
+            results_store(), key, metric=metric, higher_is_better=(not lower_is_better) if metric else None
+        )
+    except input_error() as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return board.to_dict()
 
 
 # -- reports -------------------------------------------------------------------------------------------

@@ -83,3 +83,24 @@ def backtest_page(request: Request, user: GetUserDep, query: BacktestQueryDep) -
             raise
         return pages.render_backtest(qs.root(request), query, None, str(exc.detail))
     return pages.render_backtest(qs.root(request), query, result, "")
+
+
+@router.get("/models")
+def models_page(
+    request: Request,
+    user: GetUserDep,
+    key: str | None = Query(default=None, max_length=500),
+    dag_id: str | None = None,
+) -> str:
+    dag_id = dag_id or None
+    keys = qs.model_keys(user, dag_id)
+    chosen = key or (keys[0]["key"] if keys else None)
+    board, error = None, ""
+    if chosen is not None:
+        try:
+            board = qs.model_board(user, chosen)
+        except HTTPException as exc:
+            if exc.status_code == 404:
+                raise
+            error = str(exc.detail)
+    return pages.render_models(qs.root(request), keys, board, error, dag_id=dag_id)

@@ -22,7 +22,9 @@ __all__ = [
     "NoteBody",
     "OverrideBody",
     "PinBody",
+    "PromoteBody",
     "ReportLimit",
+    "RollbackBody",
     "SnoozeBody",
     "UnpinBody",
     "WriterDep",
@@ -124,4 +126,20 @@ class OverrideBody(BaseModel):
     dag_id: str = Field(min_length=1, max_length=250)
     run_id: str = Field(min_length=1, max_length=250)
     task_id: str = Field(min_length=1, max_length=250)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PromoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
+    run_id: str | None = Field(default=None, max_length=250)
+    profile_id: int | None = Field(default=None, ge=1, le=2**62)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RollbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
     reason: str = Field(min_length=1, max_length=2000)
