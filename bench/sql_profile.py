@@ -151,7 +151,8 @@ def child(name: str, url: str, repeats: int, work_mem: str | None, parallel: int
 
     import sqlalchemy as sa
 
-    from airflow_mlops.core.profile import profile_frame, profile_sql
+    from airflow_mlops.core.profile import profile_frame
+    from airflow_mlops.engines.sql import profile_sql
 
     if name == "pandas":
         import pandas as pd
