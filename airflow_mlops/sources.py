@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, split_table_name
-from airflow_mlops.engines.sql.batch import SqlBatch
 from airflow_mlops.exceptions import DataSourceError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from airflow_mlops.engines.sql import SqlBatch
 
 __all__ = ["SqlSource"]
 
@@ -102,6 +103,8 @@ class SqlSource:
         return get_engine()
 
     def to_batch(self) -> SqlBatch:
+        from airflow_mlops.engines.sql import SqlBatch
+
         engine = self.get_engine()
         if self.table is not None:
             schema, table = split_table_name(self.table, self.schema)

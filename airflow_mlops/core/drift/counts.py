@@ -11,19 +11,26 @@ from airflow_mlops.exceptions import InputError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["PSI_EPS", "chi2_two_sample", "js_distance", "psi"]
+__all__ = ["PSI_EPS", "chi2_two_sample", "float_array", "js_distance", "psi"]
 
 #: Default smoothing of empty proportions in :func:`psi`.
 PSI_EPS = 1e-4
 
 
-def _counts(values: Any, argument: str) -> np.ndarray:
+def float_array(values: Any, argument: str, what: str) -> np.ndarray:
+    """``values`` as a float64 array; :class:`InputError` naming ``argument`` and ``what`` it must list."""
     import numpy as np
 
     try:
-        array = np.asarray(values, dtype="float64")
+        return np.asarray(values, dtype="float64")
     except (TypeError, ValueError):
-        raise InputError(f"{argument} must be a list of counts (numbers), got {values!r:.100}.") from None
+        raise InputError(f"{argument} must be a list of {what} (numbers), got {values!r:.100}.") from None
+
+
+def _counts(values: Any, argument: str) -> np.ndarray:
+    import numpy as np
+
+    array = float_array(values, argument, "counts")
     if array.ndim != 1:
         raise InputError(f"{argument} must be one-dimensional, got shape {array.shape}.")
     if not np.isfinite(array).all() or (array < 0).any():

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_mlops.core.drift.counts import float_array
 from airflow_mlops.exceptions import InputError
 
 if TYPE_CHECKING:
@@ -30,10 +31,7 @@ _TINY_SCALE = 1e-12
 def _sketch(values: Any, argument: str) -> np.ndarray:
     import numpy as np
 
-    try:
-        array = np.asarray(values, dtype="float64")
-    except (TypeError, ValueError):
-        raise InputError(f"{argument} must be a list of quantiles (numbers), got {values!r:.100}.") from None
+    array = float_array(values, argument, "quantiles")
     if array.ndim != 1 or not np.isfinite(array).all():
         raise InputError(f"{argument} must be a flat list of finite quantiles, got {values!r:.100}.")
     if array.size > 1 and (np.diff(array) < 0).any():
