@@ -137,10 +137,10 @@ def profile_sql(
         ``MAX_POOL_CONNECTIONS`` (14) besides the main one at once in any mode: SQLAlchemy's default pool
         holds 15. The sketch needs PostgreSQL 13 or later, where a hash aggregate that outgrows
         ``work_mem`` spills to disk (a text column with millions of distinct values).
-    :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals :func:`profile_frame`'s;
-        ``"sketch"``: PostgreSQL only, quantiles from fine histograms as described above (no sort; about
-        2x faster than ``"exact"`` on 10M rows, see docs/performance.md), other databases compute them
-        exactly.
+    :param quantiles: ``"exact"`` (default): sorted quantiles, the profile equals
+        :func:`~airflow_mlops.core.profile.profile_frame`'s; ``"sketch"``: PostgreSQL only, quantiles from
+        fine histograms as the module describes (no sort; about 2x faster than ``"exact"`` on 10M rows, see
+        docs/performance.md), other databases compute them exactly.
     """
     check_top_k(top_k)
     check_settings(work_mem=work_mem, parallel=parallel, quantiles=quantiles)

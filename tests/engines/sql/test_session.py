@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from airflow_mlops.core.profile import DatasetProfile, profile_frame
 from airflow_mlops.engines.sql import profile_sql
+from airflow_mlops.exceptions import InputError
 
 
 @pytest.mark.postgres
@@ -112,3 +114,23 @@ def test_connections_at_once_follow_the_server_parallel_setting_up_to_a_cap(pg_u
         for k in range(30):
             column, same = got.columns[f"x{k}"], expected.columns[f"x{k}"]
             assert column.count == same.count and sum(column.hist_counts) == 2_000, k
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"work_mem": "lots"}, r"work_mem='lots' must be a PostgreSQL memory size such as '64MB'"),
+        ({"parallel": 0}, r"parallel=0 must be an integer from 1 to 16"),
+        ({"parallel": True}, r"parallel=True must be an integer from 1 to 16"),
+    ],
+)
+def test_session_settings_are_checked_before_any_connection(
+    tmp_path: Path, settings: dict[str, Any], message: str
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'settings.db'}")
+    connected: list[int] = []
+    sa.event.listen(engine, "connect", lambda *_: connected.append(1))
+    with pytest.raises(InputError, match=message):
+        profile_sql(engine, sa.table("t"), **settings)
+    engine.dispose()
+    assert connected == []
