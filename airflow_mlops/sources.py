@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, SqlBatch, split_table_name
+from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, split_table_name
 from airflow_mlops.exceptions import DataSourceError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from airflow_mlops.engines.sql import SqlBatch
 
 __all__ = ["SqlSource"]
 
@@ -30,7 +32,7 @@ class SqlSource:
         between each numeric column's min and max, grouping-sets scans of up to 3 columns, no sort; each
         quantile within ``(max - min) / 10,000`` of the exact one; counts, moments, categories and
         histogram counts stay exact). Other databases compute exact quantiles either way. See
-        :func:`airflow_mlops.core.profile.profile_sql`.
+        :func:`airflow_mlops.engines.sql.profile_sql`.
     """
 
     template_fields = ("conn_id", "table", "query", "schema")
@@ -101,6 +103,8 @@ class SqlSource:
         return get_engine()
 
     def to_batch(self) -> SqlBatch:
+        from airflow_mlops.engines.sql import SqlBatch
+
         engine = self.get_engine()
         if self.table is not None:
             schema, table = split_table_name(self.table, self.schema)

@@ -35,6 +35,7 @@ import logging
 import math
 import os
 import re
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -45,7 +46,7 @@ from airflow_mlops.core.suite import ExpectationSpec, SuiteSpec
 if TYPE_CHECKING:
     import pandas as pd
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.core.sql import SqlTarget
 
 __all__ = ["RESULT_FORMATS", "ResultFormat", "import_gx", "run_suite"]
 
@@ -217,7 +218,7 @@ def run_suite(
     default_severity: Severity,
     result_format: str = "SUMMARY",
     frame: pd.DataFrame | None = None,
-    sql: SqlBatch | None = None,
+    sql: SqlTarget | None = None,
     source: str,
     columns: Sequence[str] | None = None,
 ) -> list[CheckResult]:
@@ -287,7 +288,7 @@ def _validator(
     unique: str,
     *,
     frame: pd.DataFrame | None,
-    sql: SqlBatch | None,
+    sql: SqlTarget | None,
     result_format: ResultFormat,
 ) -> Any:
     """GX's validator of the batch, with the batch already read (so that a bad source raises here)."""
@@ -388,9 +389,15 @@ def _validate(
 
 
 def _lost_connection(exc: BaseException) -> bool:
-    """The database went away (a retry may cure it): not any one expectation's fault."""
-    import sqlalchemy as sa
+    """The database went away (a retry may cure it): not any one expectation's fault.
 
-    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, sa.exc.InterfaceError | sa.exc.TimeoutError | ConnectionError | TimeoutError)
+    SQLAlchemy's errors are looked up among the loaded modules, never imported (the core opens no
+    connection): an exception can only be one of them once SQLAlchemy is loaded.
+    """
+    errors: Any = sys.modules.get("sqlalchemy.exc")
+    if errors is not None:
+        if isinstance(exc, errors.DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, errors.InterfaceError | errors.TimeoutError):
+            return True
+    return isinstance(exc, ConnectionError | TimeoutError)

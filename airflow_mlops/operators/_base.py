@@ -29,7 +29,7 @@ from airflow_mlops.sources import SqlSource
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.engines.sql import SqlBatch
     from airflow_mlops.store import ProfileRecord
 
 __all__ = [

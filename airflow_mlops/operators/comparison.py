@@ -184,13 +184,8 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         run_id: str,
         run_after: Any,
     ) -> CheckOutcome:
-        from airflow_mlops.core.profile import (
-            DatasetProfile,
-            median_profile,
-            own_binned,
-            profile_frame,
-            profile_sql,
-        )
+        from airflow_mlops.core.profile import DatasetProfile, median_profile, own_binned, profile_frame
+        from airflow_mlops.engines.sql import profile_sql
 
         frame, batch, description = self.load_data(self.data, context)
         if batch is not None:
