@@ -112,9 +112,11 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
-                from email import message_from_bytes
+                from email import message_from_bytes, policy
 
-                sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+                # as a mail client reads it: folded headers unfolded (RFC 5322)
+                raw = envelope.original_content or envelope.content
+                sink.messages.append(message_from_bytes(raw, policy=policy.default))
                 return "250 OK"
 
         from tests.helpers import free_port
@@ -125,6 +127,17 @@ class SmtpSink:
 
     def subjects(self) -> list[str]:
         return [str(m["Subject"]) for m in self.messages]
+
+    def parts(self, index: int = 0) -> dict[str, str]:
+        """The decoded text parts of a received message by content type (``text/plain``, ``text/html``),
+        with SMTP's CRLF line ends read as newlines."""
+        return {
+            part.get_content_type(): part.get_payload(decode=True)
+            .decode(part.get_content_charset() or "utf-8")
+            .replace("\r\n", "\n")
+            for part in self.messages[index].walk()
+            if part.get_content_maintype() == "text"
+        }
 
     def stop(self) -> None:
         self.controller.stop()
