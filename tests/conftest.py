@@ -102,9 +102,13 @@ def pg_url(pg_database: str) -> str:
 
 # -- real delivery endpoints on loopback -------------------------------------------------------------
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives.
 
-    def __init__(self) -> None:
+    :param server_options: passed to aiosmtpd's SMTP server, e.g. ``tls_context``, ``require_starttls``,
+        ``auth_required`` and ``authenticator`` for a server that takes only STARTTLS and a login.
+    """
+
+    def __init__(self, **server_options: Any) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[Any] = []
@@ -122,7 +126,7 @@ class SmtpSink:
         from tests.helpers import free_port
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **server_options)
         self.controller.start()
 
     def subjects(self) -> list[str]:

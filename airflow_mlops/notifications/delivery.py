@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["DeliveryReport", "build_notifier", "channel_key", "deliver"]
 
 log = logging.getLogger(__name__)
-_EXTRAS = {"slack": "slack", "pagerduty": "pagerduty"}
+#: The Airflow provider each channel needs (the extra of the same name installs it).
+_PROVIDERS = {"slack": "apache-airflow-providers-slack", "pagerduty": "apache-airflow-providers-pagerduty"}
 
 
 def channel_key(channel: Channel) -> str:
@@ -75,9 +76,10 @@ def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -
             custom_details=payload,
         )
     except ImportError as exc:
-        extra = _EXTRAS.get(channel.type, channel.type)
+        provider = _PROVIDERS.get(channel.type, channel.type)
         raise RuntimeError(
-            f"the {channel.type} channel needs its Airflow provider: pip install 'airflow-mlops[{extra}]' ({exc})"
+            f"the {channel.type} channel needs its Airflow provider: pip install {provider} (or the "
+            f"'{channel.type}' extra from the checkout: pip install -e '.[{channel.type}]') ({exc})"
         ) from None
 
 

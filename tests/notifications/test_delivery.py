@@ -7,6 +7,7 @@ the event our notifier builds and that an unreachable PagerDuty is retried, logg
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -294,3 +295,83 @@ def test_a_channel_removed_from_the_registry_is_recorded_as_failed(store) -> Non
     notification = queue(store, gone)
     [(_, sent, error)] = deliver(store, [notification], [], backoff=0)
     assert not sent and error == "channel webhook:old_hook is no longer in the owner registry"
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made here (no download), valid for a day."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, key_file = directory / "smtp.pem", directory / "smtp.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert, key_file
+
+
+def test_email_over_starttls_with_a_login_and_a_verified_certificate(store, tmp_path, monkeypatch) -> None:
+    """TLS on (docs/guides/existing-airflow.md, port 587 style): the hook's STARTTLS and login are used; a
+    server that takes nothing before STARTTLS receives both parts. The certificate is verified against
+    the CA file the client trusts (SSL_CERT_FILE), as with the default ``ssl_context``."""
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.conftest import SmtpSink
+
+    cert, key = self_signed_certificate(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"app-password"
+        if ok:
+            logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=ok)
+
+    sink = SmtpSink(
+        tls_context=server_tls, require_starttls=True, auth_required=True, authenticator=authenticator
+    )
+    try:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_MLOPS_SMTP_TLS",
+            f"smtp://dq-alerts%40example.com:app-password@127.0.0.1:{sink.port}"
+            "?disable_ssl=true&from_email=dq-alerts%40example.com",
+        )
+        channel = Channel(type="email", conn_id="mlops_smtp_tls", to=("oncall@example.com",))
+        # a certificate nobody vouches for is refused: the certificate is checked, not just used
+        [(_, sent, error)] = deliver(store, [queue(store, channel)], [channel], attempts=1)
+        assert not sent and "CERTIFICATE_VERIFY_FAILED" in str(error) and sink.messages == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert deliver(store, [queue(store, channel)], [channel], attempts=1).failed == []
+        assert logins == [(b"dq-alerts@example.com", b"app-password")]
+        assert sink.messages[0]["From"] == "dq-alerts@example.com"
+        assert sorted(sink.parts()) == ["text/html", "text/plain"]
+    finally:
+        sink.stop()
