@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow_mlops.core.numbers import RATE_CHECK_TYPES, human
+from airflow_mlops.core.numbers import RATE_CHECK_TYPES, expected_text, human
 from airflow_mlops.core.results import MAX_LISTED, json_safe
 from airflow_mlops.urls import allowed_url
 
@@ -171,8 +171,10 @@ def with_allowed_links(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- one content, three renderings (text, HTML, Slack blocks) ------------------------------------------
-#: The labels of a check's values: the report page's column headers.
-VALUE_LABELS = ("observed", "expected / threshold", "baseline", "statistic")
+#: A check's values, in the words of the CLI report's lines; :data:`COLUMNS` heads them as the report
+#: page's table does (in the HTML part and on Slack).
+VALUE_LABELS = ("observed", "expected", "baseline", "statistic")
+COLUMNS = {"expected": "expected / threshold"}
 #: A value shown in an alert is cut after this many characters (the report page has it whole).
 VALUE_LIMIT = 200
 #: At most this many of a rolling baseline's runs are named.
@@ -208,38 +210,37 @@ class AlertContent:
     links: tuple[tuple[str, str], ...]
 
 
-def _shown(value: Any, *, rate: bool = False) -> str:
-    """A value for people (:func:`~airflow_mlops.core.numbers.human`); a threshold's unset levels left out."""
-    if isinstance(value, Mapping):
-        value = {k: v for k, v in value.items() if v is not None}
-    text = human(value, rate=rate)
+def _cut(text: str) -> str:
     return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
 
 
 def _check(f: Mapping[str, Any]) -> AlertCheck:
     rate = f.get("check_type") in RATE_CHECK_TYPES
-    # a baseline check has no expected value: its thresholds are what it expects
-    expected = f.get("expected") if f.get("expected") is not None else f.get("threshold")
-    values = zip(
-        VALUE_LABELS, (f.get("observed"), expected, f.get("baseline"), f.get("statistic")), strict=True
-    )
+    shown = {
+        "observed": human(f.get("observed"), rate=rate),
+        # a baseline check has no expected value: its thresholds are what it expects
+        "expected": expected_text(f),
+        "baseline": human(f.get("baseline"), rate=rate),
+        "statistic": human(f.get("statistic")),  # as the report shows it
+    }
     return AlertCheck(
         status=str(f.get("status") or ""),
         label=f"{f.get('task_id')} / {f.get('check')}",
-        values=tuple((label, _shown(v, rate=rate)) for label, v in values if v is not None and v != {}),
+        values=tuple((label, _cut(shown[label])) for label in VALUE_LABELS if shown[label]),
         message=str(f.get("message") or ""),
     )
 
 
 def _baseline(b: Mapping[str, Any]) -> str:
-    """``compare: key penguins.compare, policy previous_success: the latest earlier run (…) whose …``."""
+    """``compare compared with previous_success of orders.compare: the latest earlier run (…) whose …``,
+    as the CLI report says it; a rolling baseline's runs are named."""
     runs = [str(r) for r in b.get("run_ids") or []]
     named = ""
     if len(runs) > 1:
         named = "; runs " + ", ".join(runs[:BASELINE_RUNS])
         named += f" +{len(runs) - BASELINE_RUNS} more" if len(runs) > BASELINE_RUNS else ""
     why = f": {b['why']}" if b.get("why") else ""
-    return f"{b.get('task_id')}: key {b.get('key')}, policy {b.get('policy')}{why}{named}"
+    return f"{b.get('task_id')} compared with {b.get('policy')} of {b.get('key')}{why}{named}"
 
 
 def _moment(value: Any) -> str:
@@ -258,7 +259,8 @@ def alert_content(payload: Mapping[str, Any]) -> AlertContent:
     line is left out). Links are checked again here."""
     decision = str(payload.get("decision") or _TITLES.get(str(payload.get("kind")), "")).upper()
     gate = f"{payload.get('dag_id')}.{payload.get('gate_task_id')}" if payload.get("dag_id") else ""
-    when = payload.get("data_date")
+    # "data of an unknown date" only when the gate said so; a payload queued before the field, says nothing
+    when = payload.get("data_date") or ("of an unknown date" if "data_date" in payload else None)
     incident = None
     if payload.get("incident_id") is not None:
         incident = (
@@ -281,7 +283,7 @@ def alert_content(payload: Mapping[str, Any]) -> AlertContent:
         title="  ".join(p for p in (decision, gate, f"data {when}" if when else "") if p),
         run=f"run {payload['run_id']}" if payload.get("run_id") else None,
         decision=decision,
-        data_date=str(when) if when else None,
+        data_date=payload.get("data_date") or None,
         owner=f"{payload.get('team')} ({payload.get('owner')})",
         incident=incident,
         reasons=tuple(reasons),
@@ -319,7 +321,8 @@ def render_html(payload: Mapping[str, Any]) -> str:
     """The e-mail's HTML part: the text part's content as a page. Every value is escaped."""
     e = html.escape
     c = alert_content(payload)
-    head = "".join(f"<th>{e(h)}</th>" for h in ("check", "status", *VALUE_LABELS, "message"))
+    columns = [COLUMNS.get(label, label) for label in VALUE_LABELS]
+    head = "".join(f"<th>{e(h)}</th>" for h in ("check", "status", *columns, "message"))
     rows = "".join(
         f"<tr><td>{e(check.label)}</td><td><b>{e(check.status)}</b></td>"
         + "".join(f"<td>{e(dict(check.values).get(label, ''))}</td>" for label in VALUE_LABELS)
@@ -401,7 +404,10 @@ def render_slack_blocks(subject: str, payload: Mapping[str, Any]) -> list[dict[s
             ),
         }
         if check.values:
-            section["fields"] = [_mrkdwn(f"*{label}*\n{text}", _SLACK_FIELD) for label, text in check.values]
+            section["fields"] = [
+                _mrkdwn(f"*{COLUMNS.get(label, label)}*\n{text}", _SLACK_FIELD)
+                for label, text in check.values
+            ]
         blocks.append(section)
     if c.more_checks:
         blocks.append({"type": "context", "elements": [_mrkdwn(f"... and {c.more_checks} more")]})

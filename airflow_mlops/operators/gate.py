@@ -356,7 +356,6 @@ class QualityGateOperator(MlopsCheckOperator):
         def label(run: Any) -> str:
             return run.task_id if run.map_index < 0 else f"{run.task_id}[{run.map_index}]"
 
-        query = f"?{urlencode({'owner': self.owner})}" if self.owner else ""
         return {
             "data_date": data_date(
                 getattr(dag_run, "logical_date", None), getattr(dag_run, "run_after", None)
@@ -377,7 +376,8 @@ class QualityGateOperator(MlopsCheckOperator):
                 for run in runs
                 for r in run.results
             },
-            "triage_url": f"{base_url()}/mlops/triage{query}",
+            # Triage filtered to this DAG, as the report page links it
+            "triage_url": f"{base_url()}/mlops/triage?{urlencode({'dag_id': context['ti'].dag_id})}",
         }
 
     def _emit_asset_extra(self, context: Context, summary: CheckRunSummary) -> None:

@@ -105,13 +105,13 @@ def test_values_are_formatted_for_people_and_rates_as_percentages() -> None:
     rows, rates = alert_content(sent).checks
     assert rows.values == (
         ("observed", "12,345"),
-        ("expected / threshold", "warn: 0.2, fail: 0.5"),
+        ("expected", "warn 0.2 · fail 0.5"),
         ("baseline", "20,000"),
         ("statistic", "0.38"),
     )
     # a rate check: every value a percentage; an unset threshold level left out
     assert dict(rates.values) == {
         "observed": "39.7 %",
-        "expected / threshold": "fail: 5.0 %",
+        "expected": "fail 5.0 %",
         "baseline": "0.0 %",
     }

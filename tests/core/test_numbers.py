@@ -42,7 +42,9 @@ def test_expected_text_names_thresholds_of_baseline_checks():
     from airflow_mlops.core.numbers import expected_text
 
     assert expected_text({"expected": 344, "threshold": {"fail": 0.1}}) == "344"
-    assert expected_text({"expected": None, "threshold": {"warn": 0.1, "fail": 0.25}}) == "warn 0.1 · fail 0.25"
+    assert (
+        expected_text({"expected": None, "threshold": {"warn": 0.1, "fail": 0.25}}) == "warn 0.1 · fail 0.25"
+    )
     rate = {"expected": None, "check_type": "NullRate", "threshold": {"warn": 0.01, "fail": None}}
     assert expected_text(rate) == "warn 1.0 %"
     assert expected_text({"expected": None, "threshold": None}) == ""

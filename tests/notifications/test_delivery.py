@@ -17,7 +17,7 @@ from airflow_mlops.notifications.delivery import build_notifier, channel_key, de
 from airflow_mlops.store import ResultsStore
 
 REPORT = "http://airflow.local/mlops/report/orders/scheduled__2026-11-05/gate"
-TRIAGE = "http://airflow.local/mlops/triage?owner=ml-platform"
+TRIAGE = "http://airflow.local/mlops/triage?dag_id=orders"
 RUNBOOK = "https://runbooks.example.com/orders"
 BASELINE_RUN = "scheduled__2026-11-04T00:00:00+00:00"
 #: What a gate sends when a comparison's NullRate fails and a validation's expectation warns.
@@ -78,7 +78,7 @@ PAYLOAD = alert_payload(
 )
 SUBJECT = "[ml-platform] FAILED 2026-11-05 orders.gate: null_rate(amount)"
 BASELINE_LINE = (
-    "compare: key orders.compare, policy previous_success: the latest earlier run "
+    "compare compared with previous_success of orders.compare: the latest earlier run "
     f"({BASELINE_RUN}) whose checks or gate passed (warned runs left out)"
 )
 
@@ -119,9 +119,9 @@ def test_slack_gets_block_kit_blocks_that_read_on_a_phone_and_a_text_fallback() 
     )
     assert [f["text"] for f in failed["fields"]] == [
         "*observed*\n20.0 %",
-        "*expected / threshold*\nwarn: 1.0 %, fail: 5.0 %",
+        "*expected / threshold*\nwarn 1.0 % · fail 5.0 %",
         "*baseline*\n0.4 %",
-        "*statistic*\n19.6 %",
+        "*statistic*\n0.2",
     ]
     assert warned["text"]["text"].endswith("12 unexpected values &lt;script&gt;")  # never markup
     assert [f["text"] for f in warned["fields"]] == [
@@ -172,14 +172,13 @@ def test_email_has_a_text_and_an_html_part_with_the_same_content(store, smtp_sin
     ]
     assert (
         "FAILED      compare / null_rate(amount)\n"
-        "            observed 20.0 %; expected / threshold warn: 1.0 %, fail: 5.0 %; baseline 0.4 %; "
-        "statistic 19.6 %\n"
+        "            observed 20.0 %; expected warn 1.0 % · fail 5.0 %; baseline 0.4 %; statistic 0.2\n"
         "            null rate 20.00% vs 0.40% (+19.60%)\n"
     ) in text
     assert f"Baseline\n  - {BASELINE_LINE}\n" in text
     assert f"Gate report: {REPORT}\nTriage: {TRIAGE}\nRunbook: {RUNBOOK}" in text
     assert "&lt;script&gt;" in page and "<script>" not in page
-    for line in ("FAILED  orders.gate  data 2026-11-05", BASELINE_LINE, "warn: 1.0 %, fail: 5.0 %",
+    for line in ("FAILED  orders.gate  data 2026-11-05", BASELINE_LINE, "warn 1.0 % · fail 5.0 %",
                  "12 unexpected values <script>", "incident #7: first seen 2026-11-06 02:00 UTC"):  # fmt: skip
         assert line in text and line in html.unescape(page)
     assert f"<a href='{html.escape(TRIAGE)}'>Triage</a>" in page

@@ -143,14 +143,14 @@ def test_the_email_has_a_text_and_an_html_part_naming_the_data_date_the_baseline
     gate = "mlops_test_gate_compared.gate"
     assert text.splitlines()[:2] == [f"FAILED  {gate}  data {when}", f"run {dag_run.run_id}"]
     # a baseline check's thresholds in the expected column, rates as percentages
-    assert "expected / threshold warn: 1.0 %, fail: 5.0 %" in text
-    assert "<th>expected / threshold</th>" in page and "<td>warn: 1.0 %, fail: 5.0 %</td>" in page
+    assert "expected warn 1.0 % · fail 5.0 %" in text
+    assert "<th>expected / threshold</th>" in page and "<td>warn 1.0 % · fail 5.0 %</td>" in page
     for body in (text, html.unescape(page)):  # the same content, the same words
         assert f"FAILED  {gate}  data {when}" in body and f"run {dag_run.run_id}" in body
         assert "compare / null_rate(alcohol)" in body
-        assert "compare: key mlops_test_gate_compared.compare, policy previous_success" in body
+        assert "compare compared with previous_success of mlops_test_gate_compared.compare" in body
         assert f"the latest earlier run ({baseline_run.run_id})" in body
-        assert "/mlops/report/" in body and "/mlops/triage?owner=ml-platform" in body
+        assert "/mlops/report/" in body and "/mlops/triage?dag_id=mlops_test_gate_compared" in body
     [post] = webhook.posts
     assert post["data_date"] == when and post["decision"] == "FAILED"
     assert post["baselines"][0]["run_ids"] == [baseline_run.run_id]
