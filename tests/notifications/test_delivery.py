@@ -374,3 +374,15 @@ def test_email_over_starttls_with_a_login_and_a_verified_certificate(store, tmp_
         assert sorted(sink.parts()) == ["text/html", "text/plain"]
     finally:
         sink.stop()
+
+
+def test_email_with_tls_off_through_the_guides_uri(store, smtp_sink, monkeypatch) -> None:
+    """TLS off as docs/guides/existing-airflow.md writes it: an AIRFLOW_CONN_* URI whose query holds the
+    extras (``true`` as text)."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_MLOPS_SMTP_PLAIN",
+        f"smtp://127.0.0.1:{smtp_sink.port}?disable_tls=true&disable_ssl=true&from_email=dq-alerts%40example.com",
+    )
+    channel = Channel(type="email", conn_id="mlops_smtp_plain", to=("oncall@example.com",))
+    assert deliver(store, [queue(store, channel)], [channel], attempts=1).failed == []
+    assert smtp_sink.messages[0]["From"] == "dq-alerts@example.com"
