@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
 
 from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
 
@@ -127,8 +128,10 @@ class QualityGateOperator(MlopsCheckOperator):
         task_ids = self._upstream_ids()
         found: list[UpstreamCheck] = []
         missing: list[str] = []
+        self._upstream_runs: list[Any] = []  # what alerts show beside the decision (_alert_inputs)
         for task_id in task_ids:
             runs = store.latest_task_runs(dag_id=ti.dag_id, run_id=ti.run_id, task_id=task_id)
+            self._upstream_runs += runs
             if not runs:
                 missing.append(task_id)
             for run in runs:
@@ -280,8 +283,11 @@ class QualityGateOperator(MlopsCheckOperator):
                 )
             return route_failure(view, severity=severity, run_id=ti.run_id, now=now, policy=policy)
 
+        inputs = self._alert_inputs(context, status)
+
         def message(incident: Any, kind: str) -> tuple[str, dict[str, Any]]:
             payload = alert_payload(
+                **inputs,
                 kind=kind,
                 incident_id=incident.id,
                 owner=self.owner,
@@ -335,6 +341,44 @@ class QualityGateOperator(MlopsCheckOperator):
         for notification_id, _, error in report.failed:
             self.log.error("notification %s could not be delivered: %s", notification_id, error)
         return outcome.incident_id
+
+    def _alert_inputs(self, context: Context, status: Status) -> dict[str, Any]:
+        """What an alert shows beside the decision: the data's date, the gate's reasons, the baseline of
+        each upstream comparison (its summary's ``baseline``), each result's threshold and statistic, and
+        the triage link. Read from the upstream runs the decision was made on."""
+        from airflow_mlops.config import base_url
+        from airflow_mlops.core.messages import data_date
+
+        dag_run = context.get("dag_run")
+        decision = getattr(self, "_decision", None)
+        runs = getattr(self, "_upstream_runs", [])
+
+        def label(run: Any) -> str:
+            return run.task_id if run.map_index < 0 else f"{run.task_id}[{run.map_index}]"
+
+        return {
+            "data_date": data_date(
+                getattr(dag_run, "logical_date", None), getattr(dag_run, "run_after", None)
+            ),
+            "decision": status.value,
+            "reasons": decision.reasons if decision is not None else [],
+            "baselines": [
+                {"task_id": label(run), **run.summary["baseline"]}
+                for run in runs
+                if isinstance(run.summary, dict) and isinstance(run.summary.get("baseline"), dict)
+            ],
+            "results": {
+                f"{label(run)}:{r.name}": {
+                    "check_type": r.check_type,
+                    "threshold": r.threshold,
+                    "statistic": r.statistic,
+                }
+                for run in runs
+                for r in run.results
+            },
+            # Triage filtered to this DAG, as the report page links it
+            "triage_url": f"{base_url()}/mlops/triage?{urlencode({'dag_id': context['ti'].dag_id})}",
+        }
 
     def _emit_asset_extra(self, context: Context, summary: CheckRunSummary) -> None:
         if not self.outlets:
