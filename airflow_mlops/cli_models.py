@@ -45,6 +45,11 @@ def _duration(seconds: float | None) -> str:
     return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
 
 
+def _which(row: dict[str, Any]) -> str:
+    """The candidate for people: its data's date, else its run id, else its profile id."""
+    return str(row.get("data_date") or row.get("run_id") or f"profile {row['profile_id']}")
+
+
 def render_board_text(board: dict[str, Any]) -> str:
     """The board as text: the champion first, then the candidates by the primary metric; the promotions;
     the velocity."""
@@ -52,7 +57,7 @@ def render_board_text(board: dict[str, Any]) -> str:
     direction = "higher is better" if primary["higher_is_better"] else "lower is better"
     others = [m for m in board["metrics"] if m != primary["name"]][:4]
     lines = [f"model {board['key']}: ranked by {primary['name']} ({direction})", ""]
-    header = ["rank", primary["name"], *others, "source", "gate", "run / profile", "note"]
+    header = ["rank", primary["name"], *others, "source", "gate", "data / run", "note"]
     table = [header]
     for row in board["rows"]:
         note = "CHAMPION" if row["champion"] else ("beats the champion" if row["beats_champion"] else "")
@@ -62,7 +67,7 @@ def render_board_text(board: dict[str, Any]) -> str:
             note = (note + "; " if note else "") + f"gate failed: {row['failed_why']}"
         table.append([
             str(row["rank"]), human(row["primary"]), *(human(row["metrics"].get(m)) for m in others),
-            row["source"], row["gate_status"] or "-", row["run_id"] or f"profile {row['profile_id']}", note[:90],
+            row["source"], row["gate_status"] or "-", _which(row), note[:90],
         ])  # fmt: skip
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in table]

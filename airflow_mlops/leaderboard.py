@@ -23,6 +23,7 @@ from airflow_mlops.core.leaderboard import (
     build_board,
     model_asset_uri,
 )
+from airflow_mlops.core.messages import data_date
 from airflow_mlops.exceptions import InputError
 
 __all__ = ["emit_promotion_event", "load_board", "metric_keys", "promote", "rollback"]
@@ -91,6 +92,7 @@ def _candidate(p: Any, runs: list[Any], key: str) -> Candidate:
         exported_at=_exported_at(p.profile or {}),
         gate_task_id=gate.task_id if gate is not None else None,
         data_task_id=data.task_id if data is not None else None,
+        data_date=data_date(runs[0].logical_date, runs[0].run_after) if runs else None,
     )  # fmt: skip
 
 

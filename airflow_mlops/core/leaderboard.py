@@ -104,6 +104,7 @@ class Candidate:
     exported_at: datetime | None = None  # a notebook contract's export time
     gate_task_id: str | None = None  # the run's gate (its report)
     data_task_id: str | None = None  # the run's data comparison: the profile it was trained or scored on
+    data_date: str | None = None  # the run's logical date (or a manual run's, labelled)
 
     @property
     def origin(self) -> str:
@@ -276,7 +277,7 @@ def _row_dict(row: BoardRow) -> dict[str, Any]:
         "source": c.origin, "recorded_at": _iso(c.recorded_at), "metrics": dict(c.metrics),
         "primary": row.value, "gate_status": c.gate_status, "champion": row.is_champion,
         "was_champion": row.was_champion, "beats_champion": row.beats_champion, "failed_why": row.failed_why,
-        "gate_task_id": c.gate_task_id, "data_task_id": c.data_task_id,
+        "gate_task_id": c.gate_task_id, "data_task_id": c.data_task_id, "data_date": c.data_date,
     }  # fmt: skip
 
 

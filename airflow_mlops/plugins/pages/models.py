@@ -68,7 +68,7 @@ def _row(root: str, board: Mapping[str, Any], row: Mapping[str, Any], others: Se
     return (
         f'<tr class="{css}" data-profile="{e(row["profile_id"])}"><td>{e(row["rank"])}</td>'
         f"<td><b>{e(human(row['primary']))}</b></td>{cells}<td>{e(row['source'])}</td>"
-        f"<td>{badge(row['gate_status'] or '-')}</td><td class=nowrap>{when(row['recorded_at'])}<br>{link}</td>"
+        f"<td>{badge(row['gate_status'] or '-')}</td><td class=nowrap><b>{e(row.get('data_date') or '')}</b><br>{link}</td>"
         f"<td>{' · '.join(notes)}</td><td>{promote}</td></tr>"
     )
 
@@ -101,7 +101,7 @@ def _board(root: str, board: Mapping[str, Any]) -> str:
         f"<h2>{e(board['key'])}</h2><p class=muted>ranked by <b>{e(primary['name'])}</b> ({direction}); "
         "the champion first, candidates that beat it highlighted.</p>"
         f"{velocity}{_chart(board)}<table class=board><tr><th>rank</th><th>{e(primary['name'])}</th>{head}"
-        f"<th>source</th><th>gate</th><th>recorded / run</th><th>note</th><th>action</th></tr>{rows}</table>"
+        f"<th>source</th><th>gate</th><th>data / run</th><th>note</th><th>action</th></tr>{rows}</table>"
         f"<h3>Promotions</h3><ul>{promotions or '<li>none yet</li>'}</ul>{rollback}"
     )
 
