@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from airflow_mlops.core.baseline import GATE_PASSING_STATUSES, check_label, eligible_statuses
 from airflow_mlops.core.handoff import GateLookup, utc_moment
-from airflow_mlops.core.results import CheckResult, Status, json_safe
+from airflow_mlops.core.incidents import (
+    GateResult,
+    IncidentState,
+    IncidentWrite,
+    QueuedNotification,
+    plan_gate_outcome,
+)
+from airflow_mlops.core.owners import TeamPolicy
+from airflow_mlops.core.results import CheckResult, Severity, Status, json_safe
 from airflow_mlops.exceptions import BaselineKeyError, InputError, StoreError, StoreUnavailableError
 from airflow_mlops.store import engine as store_engine
 from airflow_mlops.store.models import (
@@ -110,7 +118,8 @@ class ProfileRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class GateOutcome:
-    """What a gate decision did to incidents: the routing taken and the notifications to deliver."""
+    """What a gate decision did to incidents: the routing taken, why (``reason`` is the first of
+    ``reasons``) and the notifications to deliver."""
 
     incident_id: int | None
     action: str
@@ -119,6 +128,7 @@ class GateOutcome:
     incident_count: int = 0
     first_seen: datetime | None = None
     resolved_incident_ids: tuple[int, ...] = ()
+    reasons: tuple[str, ...] = ()
 
 
 def _now() -> datetime:
@@ -1183,146 +1193,54 @@ class ResultsStore:
         summary: dict[str, Any],
         runbook_url: str | None,
         check_run_id: int | None,
-        route: Callable[[IncidentRow | None], Any],
+        policy: TeamPolicy,
         channels: Sequence[str],
         message: Callable[[IncidentRow, str], tuple[str, dict[str, Any]]],
     ) -> GateOutcome:
         """Update incidents for one gate decision and queue its notifications, in one transaction.
 
-        ``route(incident)`` returns a :class:`~airflow_mlops.core.alerts.Routing`; ``message(incident,
-        kind)`` returns the subject and JSON payload of a notification. Notifications are queued as
+        The incidents concerned are read and locked, :func:`~airflow_mlops.core.incidents.plan_gate_outcome`
+        plans what to do, and the plan is written. ``message(incident, kind)`` returns the subject and JSON
+        payload of a notification (asked once the incident row is written). Notifications are queued as
         ``pending`` rows (the outbox) and delivered by the caller.
         """
-
-        def queue(session: Session, incident: IncidentRow, kind: str, now: datetime) -> list[int]:
-            subject, payload = message(incident, kind)
-            ids = []
-            for channel in channels:
-                exists = session.scalar(
-                    sa.select(NotificationRow.id).where(
-                        NotificationRow.incident_id == incident.id,
-                        NotificationRow.kind == kind,
-                        NotificationRow.run_id == run_id,
-                        NotificationRow.channel == channel,
-                    )
-                )
-                if exists is not None:  # a retry of the same run: never queue twice
-                    continue
-                row = NotificationRow(
-                    incident_id=incident.id,
-                    owner=owner,
-                    kind=kind,
-                    run_id=run_id,
-                    channel=channel,
-                    status="pending",
-                    attempts=0,
-                    subject=subject,
-                    payload=json_safe(payload, max_str=2000),
-                    created_at=now,
-                )
-                session.add(row)
-                session.flush()
-                ids.append(row.id)
-            return ids
+        gate = GateResult(
+            dag_id=dag_id, gate_task_id=gate_task_id, run_id=run_id, owner=owner, failing=failing,
+            severity=Severity(severity) if severity else None, fingerprint=fingerprint,
+            failing_checks=tuple(failing_checks), summary=summary, runbook_url=runbook_url,
+            check_run_id=check_run_id,
+        )  # fmt: skip
 
         def work(session: Session) -> GateOutcome:
             now = _now()
-            if not failing:
-                open_rows = list(
-                    session.scalars(
-                        sa.select(IncidentRow)
-                        .where(
-                            IncidentRow.dag_id == dag_id,
-                            IncidentRow.gate_task_id == gate_task_id,
-                            IncidentRow.status != "resolved",
-                        )
-                        .with_for_update()
-                    )
-                )
-                ids: list[int] = []
-                for resolved in open_rows:
-                    resolved.status, resolved.resolved_at, resolved.resolved_by = (
-                        "resolved",
-                        now,
-                        "gate passed",
-                    )
-                    resolved.last_run_id, resolved.last_seen = run_id, now
-                    if resolved.last_notified_at is not None:  # only tell people about what they were told of
-                        ids += queue(session, resolved, "resolved", now)
-                return GateOutcome(
-                    incident_id=None,
-                    action="resolved" if open_rows else "none",
-                    reason=f"gate passed: {len(open_rows)} open incident(s) resolved",
-                    notification_ids=ids,
-                    resolved_incident_ids=tuple(i.id for i in open_rows),
-                )
-            incident = session.scalars(
-                sa.select(IncidentRow)
-                .where(IncidentRow.fingerprint == fingerprint, IncidentRow.status != "resolved")
-                .order_by(IncidentRow.id.desc())
-                .limit(1)
-                .with_for_update()
-            ).first()
-            routing = route(incident)
-            same_run = incident is not None and incident.last_run_id == run_id
-            if incident is None:
-                incident = IncidentRow(
-                    fingerprint=fingerprint,
-                    dag_id=dag_id,
-                    gate_task_id=gate_task_id,
-                    owner=owner,
-                    status="open",
-                    severity=severity or "fail",
-                    failing_checks=failing_checks,
-                    first_seen=now,
-                    last_seen=now,
-                    count=1,
-                    first_run_id=run_id,
-                    last_run_id=run_id,
-                    digest_pending=False,
-                )
-                session.add(incident)
-            else:
-                if routing.counts_as_repeat:
-                    incident.count += 1
-                if (
-                    incident.status == "snoozed"
-                    and incident.snoozed_until is not None
-                    and now >= incident.snoozed_until
-                ):
-                    incident.status = "open"
-                if severity == "fail":
-                    incident.severity = "fail"
-                incident.last_seen, incident.last_run_id = now, run_id
-            incident.summary = json_safe(summary, max_str=500)
-            incident.runbook_url = runbook_url
-            incident.last_check_run_id = check_run_id
-            session.flush()
-            ids = []
-            action = routing.action.value
-            if routing.notifies:
-                incident.last_notified_at = now
-                ids = queue(session, incident, action, now)
-            elif action == "digest":
-                incident.digest_pending = True
-            elif action == "quiet" and same_run:
-                # a retry: deliver what an earlier try of this run queued but could not send
-                ids = list(
-                    session.scalars(
-                        sa.select(NotificationRow.id).where(
-                            NotificationRow.incident_id == incident.id,
-                            NotificationRow.run_id == run_id,
-                            NotificationRow.status == "pending",
-                        )
-                    )
-                )
+            rows = _incidents_concerned(session, gate)
+            states = _incident_states(session, rows, run_id=run_id)
+            plan = plan_gate_outcome(states, gate, policy=policy, channels=channels, now=now)
+            by_id = {row.id: row for row in rows}
+            written: list[IncidentRow] = []
+            ids: list[int] = []
+            for write in plan.writes:
+                row = by_id[write.incident_id] if write.incident_id is not None else IncidentRow()
+                for column, value in write.fields.items():
+                    setattr(row, column, value)
+                if write.incident_id is None:
+                    session.add(row)
+                session.flush()
+                written.append(row)
+                if write.notify is not None:
+                    subject, payload = message(row, write.notify)
+                    ids += _queue_notifications(session, row, write, run_id=run_id, owner=owner,
+                                                subject=subject, payload=payload, now=now)  # fmt: skip
+            incident = written[0] if failing else None
             return GateOutcome(
-                incident_id=incident.id,
-                action=action,
-                reason=routing.reason,
-                notification_ids=ids,
-                incident_count=incident.count,
-                first_seen=incident.first_seen,
+                incident_id=incident.id if incident is not None else None,
+                action=plan.action,
+                reason=plan.reasons[0],
+                reasons=plan.reasons,
+                notification_ids=ids + list(plan.redeliver),
+                incident_count=incident.count if incident is not None else 0,
+                first_seen=incident.first_seen if incident is not None else None,
+                resolved_incident_ids=() if failing else tuple(row.id for row in written),
             )
 
         return self._write(work)
@@ -1471,6 +1389,83 @@ class ResultsStore:
             )
 
         self._write(work)
+
+
+def _incidents_concerned(session: Session, gate: GateResult) -> list[IncidentRow]:
+    """The incidents not resolved that a decision concerns, locked: a failure's one of its fingerprint,
+    or every one of the gate when it passes."""
+    if gate.failing:
+        query = (
+            sa.select(IncidentRow)
+            .where(IncidentRow.fingerprint == gate.fingerprint, IncidentRow.status != "resolved")
+            .order_by(IncidentRow.id.desc())
+            .limit(1)
+        )
+    else:
+        query = sa.select(IncidentRow).where(
+            IncidentRow.dag_id == gate.dag_id,
+            IncidentRow.gate_task_id == gate.gate_task_id,
+            IncidentRow.status != "resolved",
+        )
+    return list(session.scalars(query.with_for_update()))
+
+
+def _incident_states(session: Session, rows: Sequence[IncidentRow], *, run_id: str) -> list[IncidentState]:
+    """What the incident plan needs of ``rows``: their state, times in UTC, and what this run queued."""
+    queued: dict[int, list[QueuedNotification]] = {row.id: [] for row in rows}
+    if rows:
+        query = sa.select(NotificationRow).where(
+            NotificationRow.incident_id.in_(list(queued)), NotificationRow.run_id == run_id
+        )
+        for n in session.scalars(query.order_by(NotificationRow.id)):
+            if n.incident_id is not None:
+                notice = QueuedNotification(id=n.id, kind=n.kind, channel=n.channel, status=n.status)
+                queued[n.incident_id].append(notice)
+    return [
+        IncidentState(
+            id=row.id,
+            status=row.status,
+            severity=Severity(row.severity),
+            count=row.count,
+            last_run_id=row.last_run_id,
+            last_notified_at=utc_moment(row.last_notified_at, name="last_notified_at"),
+            snoozed_until=utc_moment(row.snoozed_until, name="snoozed_until"),
+            this_run=tuple(queued[row.id]),
+        )
+        for row in rows
+    ]
+
+
+def _queue_notifications(
+    session: Session,
+    incident: IncidentRow,
+    write: IncidentWrite,
+    *,
+    run_id: str,
+    owner: str | None,
+    subject: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> list[int]:
+    """Queue the plan's notification of ``incident`` as ``pending`` rows, one per channel."""
+    rows = [
+        NotificationRow(
+            incident_id=incident.id,
+            owner=owner,
+            kind=write.notify,
+            run_id=run_id,
+            channel=channel,
+            status="pending",
+            attempts=0,
+            subject=subject,
+            payload=json_safe(payload, max_str=2000),
+            created_at=now,
+        )  # fmt: skip
+        for channel in write.channels
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
 
 
 def _audit(session: Session, action: str, actor: str, **columns: Any) -> None:
