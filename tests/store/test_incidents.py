@@ -6,16 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from airflow_mlops.core.owners import TeamPolicy
 from airflow_mlops.store import ResultsStore
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request, sqlite_url: str) -> ResultsStore:  # type: ignore[no-untyped-def]
-    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    return ResultsStore(url)
 
 
 def outcome(store: ResultsStore, run_id: str, *, failing: bool = True, **overrides: Any):  # type: ignore[no-untyped-def]
