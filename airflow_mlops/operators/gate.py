@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_mlops.core.gate import GateDecision, UpstreamCheck
-    from airflow_mlops.core.owners import Team
+    from airflow_mlops.core.owners import Channel, Team, TeamPolicy
 
 __all__ = ["QualityGateOperator"]
 
@@ -241,47 +241,37 @@ class QualityGateOperator(MlopsCheckOperator):
             self._emit_asset_extra(context, summary)
         return summary
 
-    def _alert(
-        self, context: Context, status: Status, decision: GateDecision, summary: CheckRunSummary, url: str
-    ) -> int | None:
-        from datetime import datetime
-
-        from airflow_mlops.config import get_store
-        from airflow_mlops.core.alerts import IncidentView, fingerprint, route_failure
-        from airflow_mlops.core.messages import alert_payload, alert_subject, data_date
+    def _routing(self) -> tuple[Team | None, TeamPolicy, list[Channel]]:
+        """The owning team (None without a registry), its alerting policy and its channels."""
         from airflow_mlops.core.owners import TeamPolicy
-        from airflow_mlops.notifications.delivery import channel_key, deliver
 
-        ti = context["ti"]
-        store = get_store()
-        team = getattr(self, "_team", None)
+        team: Team | None = getattr(self, "_team", None)
         if team is None:
             self.log.warning(
                 "no owner registry: the decision is recorded, but nobody is notified. Create owners.yaml "
                 "([mlops] owners_file) with team %r to route alerts.",
                 self.owner,
             )
-        policy = team.policy if team is not None else TeamPolicy()
-        channels = list(team.channels) if team is not None else []
+            return None, TeamPolicy(), []
+        return team, team.policy, list(team.channels)
+
+    def _alert(
+        self, context: Context, status: Status, decision: GateDecision, summary: CheckRunSummary, url: str
+    ) -> int | None:
+        from airflow_mlops.config import get_store
+        from airflow_mlops.core.alerts import fingerprint
+        from airflow_mlops.core.messages import alert_payload, alert_subject, data_date
+        from airflow_mlops.notifications.delivery import channel_key, deliver
+
+        ti = context["ti"]
+        store = get_store()
+        team, policy, channels = self._routing()
         failing = status in (Status.FAILED, Status.WARNED)
         severity = decision.severity or Severity.FAIL
         failing_keys = [f.key for f in decision.failing if f.status in ("FAILED", "ERRORED")] or [
             f.key for f in decision.failing
         ]
         print_fingerprint = fingerprint(ti.dag_id, ti.task_id, failing_keys) if failing else None
-        now = datetime.now(UTC)
-
-        def route(incident: Any) -> Any:
-            view = None
-            if incident is not None:
-                view = IncidentView(
-                    status=incident.status,
-                    severity=Severity(incident.severity),
-                    last_run_id=incident.last_run_id,
-                    last_notified_at=_aware(incident.last_notified_at),
-                    snoozed_until=_aware(incident.snoozed_until),
-                )
-            return route_failure(view, severity=severity, run_id=ti.run_id, now=now, policy=policy)
 
         inputs = self._alert_inputs(context, status)
 
@@ -332,11 +322,11 @@ class QualityGateOperator(MlopsCheckOperator):
             summary={"message": summary["message"], "failing": summary["failing"]},
             runbook_url=self._runbook(),
             check_run_id=summary["check_run_id"],
-            route=route,
+            policy=policy,
             channels=[channel_key(c) for c in channels],
             message=message,
         )
-        self.log.info("alerting: %s (%s)", outcome.action, outcome.reason)
+        self.log.info("alerting: %s (%s)", outcome.action, "; ".join(outcome.reasons))
         report = deliver(store, outcome.notification_ids, channels)
         for notification_id, _, error in report.failed:
             self.log.error("notification %s could not be delivered: %s", notification_id, error)

@@ -288,7 +288,7 @@ class NotificationRow(Base):
 class AuditEventRow(Base):
     """One human action, append-only: who did what, when, to which incident, gate or baseline, and why.
 
-    ``action`` is one of :data:`airflow_mlops.store.repository.AUDIT_ACTIONS`. Rows are only ever
+    ``action`` is one of :data:`airflow_mlops.store.audit.AUDIT_ACTIONS`. Rows are only ever
     inserted; the incident, pin and override rows keep the latest state for fast reads.
     """
 
