@@ -107,7 +107,7 @@ def test_values_are_formatted_for_people_and_rates_as_percentages() -> None:
         ("observed", "12,345"),
         ("expected", "warn 0.2 · fail 0.5"),
         ("baseline", "20,000"),
-        ("statistic", "0.38"),
+        ("statistic", "0.383"),
     )
     # a rate check: every value a percentage; an unset threshold level left out
     assert dict(rates.values) == {

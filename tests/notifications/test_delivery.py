@@ -121,7 +121,7 @@ def test_slack_gets_block_kit_blocks_that_read_on_a_phone_and_a_text_fallback() 
         "*observed*\n20.0 %",
         "*expected / threshold*\nwarn 1.0 % · fail 5.0 %",
         "*baseline*\n0.4 %",
-        "*statistic*\n0.2",
+        "*statistic*\n0.196",
     ]
     assert warned["text"]["text"].endswith("12 unexpected values &lt;script&gt;")  # never markup
     assert [f["text"] for f in warned["fields"]] == [
@@ -172,7 +172,7 @@ def test_email_has_a_text_and_an_html_part_with_the_same_content(store, smtp_sin
     ]
     assert (
         "FAILED      compare / null_rate(amount)\n"
-        "            observed 20.0 %; expected warn 1.0 % · fail 5.0 %; baseline 0.4 %; statistic 0.2\n"
+        "            observed 20.0 %; expected warn 1.0 % · fail 5.0 %; baseline 0.4 %; statistic 0.196\n"
         "            null rate 20.00% vs 0.40% (+19.60%)\n"
     ) in text
     assert f"Baseline\n  - {BASELINE_LINE}\n" in text
