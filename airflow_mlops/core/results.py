@@ -16,7 +16,9 @@ __all__ = [
     "RESULT_FORMATS",
     "CheckResult",
     "CheckRunSummary",
-    "FailingCheck",
+    "GATE_PASSING_STATUSES",
+    "GATE_STATUSES",
+    "FailingResult",
     "Severity",
     "Status",
     "aggregate_status",
@@ -55,6 +57,13 @@ class Status(enum.StrEnum):
     def is_blocking(self) -> bool:
         return self in (Status.FAILED, Status.ERRORED)
 
+
+#: Statuses a gate decision can have (the filter choices of the pages and the API).
+GATE_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s not in (Status.INFO, Status.NO_BASELINE))
+#: Gate decisions that let the run through, and make its profiles eligible as a baseline.
+GATE_PASSING_STATUSES: tuple[str, ...] = tuple(
+    s.value for s in Status if s.value in GATE_STATUSES and not s.is_blocking
+)
 
 _STATUS_RANK = {
     Status.PASSED: 0,
@@ -203,7 +212,11 @@ def aggregate_status(statuses: Iterable[Status]) -> Status:
     return Status.PASSED if worst is Status.INFO else worst
 
 
-class FailingCheck(TypedDict):
+class FailingResult(TypedDict):
+    """One check result that did not pass, as listed in a :class:`CheckRunSummary` (XCom).
+
+    Not :class:`airflow_mlops.core.gate.FailingCheck`, which is a gate's failing upstream check."""
+
     name: str
     column: str | None
     status: str
@@ -224,7 +237,7 @@ class CheckRunSummary(TypedDict):
     check_run_id: int | None
     owner: str | None
     counts: dict[str, int]
-    failing: list[FailingCheck]
+    failing: list[FailingResult]
     message: str
     incident_id: NotRequired[int | None]
     report_url: NotRequired[str]
@@ -259,7 +272,7 @@ def summarize(
         owner=owner,
         counts=counts,
         failing=[
-            FailingCheck(
+            FailingResult(
                 name=r.name,
                 column=r.column,
                 status=r.status.value,

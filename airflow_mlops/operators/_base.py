@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_mlops.core.arguments import require_bool
 from airflow_mlops.core.results import (
     MAX_LISTED,
     CheckResult,
@@ -22,7 +23,7 @@ from airflow_mlops.core.results import (
     format_results_table,
     summarize,
 )
-from airflow_mlops.exceptions import InputError, MlopsError, StoreError
+from airflow_mlops.exceptions import ArgumentError, InputError, MlopsError, StoreError
 from airflow_mlops.links import QualityReportLink
 from airflow_mlops.sources import SqlSource
 
@@ -36,7 +37,6 @@ __all__ = [
     "CheckOutcome",
     "MlopsCheckOperator",
     "call_with_context",
-    "check_choice",
     "describe_data",
     "validate_data_argument",
 ]
@@ -45,16 +45,9 @@ __all__ = [
 SUMMARY_XCOM_KEY = "mlops_summary"
 
 
-def check_choice(argument: str, value: Any, allowed: Sequence[Any]) -> None:
-    """Raise a ValueError naming the argument, the allowed values and the bad value."""
-    if value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{argument}={value!r} is not allowed; use one of {choices}.")
-
-
 def validate_data_argument(data: Any, *, task_id: str) -> None:
     if data is None or not (callable(data) or isinstance(data, str | os.PathLike | SqlSource)):
-        raise TypeError(
+        raise ArgumentError(
             f"{task_id}: data= must be a callable returning a pandas DataFrame, a CSV/Parquet path or URI, or "
             f"SqlSource(conn_id=..., table=...|query=...); got {type(data).__name__}."
         )
@@ -95,9 +88,7 @@ class MlopsCheckOperator(BaseOperator):
 
     def __init__(self, *, fail_task: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not isinstance(fail_task, bool):
-            raise TypeError(f"{self.task_id}: fail_task= must be True or False; got {fail_task!r}.")
-        self.fail_task = fail_task
+        self.fail_task = require_bool(f"{self.task_id}: fail_task", fail_task)
 
     def _exclude_callable_from_templates(self, field_name: str, value: Any) -> None:
         """Airflow 3 calls callables found in template fields while rendering; a data callable must
