@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main", "unknown_key_hint"]
 
 
 def _store(args: argparse.Namespace) -> Any:

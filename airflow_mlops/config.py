@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     from airflow_mlops.core.owners import OwnerRegistry
 
 __all__ = [
+    "airflow_home",
+    "auto_upgrade",
     "base_url",
     "cap",
     "configured_base_url",
     "get_store",
-    "metrics_caps",
     "load_owner_registry",
+    "metrics_caps",
     "owners_file",
     "report_url",
     "results_db_url",

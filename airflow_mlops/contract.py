@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTRACT_VERSION",
+    "SCHEMA_PATH",
+    "SEVERITIES",
     "Contract",
     "ContractError",
     "export_contract",

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DAYS", "main"]
+__all__ = [
+    "DAG_ID",
+    "DAYS",
+    "Day",
+    "main",
+    "summarize",
+]
 
 DAG_ID = "example_wine_production"
 

@@ -33,12 +33,20 @@ if TYPE_CHECKING:
     from airflow_mlops.core.profile import DatasetProfile
 
 __all__ = [
+    "AUTO_MIN_PER_SEASON",
+    "AUTO_MIN_REDUCTION",
     "DIRECTIONS",
+    "HISTORY_LIMIT",
+    "MAD_TO_STD",
+    "MEAN_AD_TO_STD",
+    "MONTH_END_DAYS",
     "QUANTITIES",
     "SEASONALITIES",
     "Anomaly",
+    "Direction",
     "LearnedBand",
-    "HISTORY_LIMIT",
+    "Quantity",
+    "Seasonality",
     "detect_seasonality",
     "learn_band",
     "season_of",

@@ -26,7 +26,7 @@ __all__ = [
     "require_str_list",
 ]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 def argument_error(argument: str, allowed: str, value: Any) -> ArgumentError:
@@ -46,7 +46,7 @@ def require_bool(argument: str, value: Any) -> bool:
     return value
 
 
-def require_choice(argument: str, value: T, allowed: Sequence[T]) -> T:
+def require_choice(argument: str, value: _T, allowed: Sequence[_T]) -> _T:
     """One of ``allowed``."""
     if isinstance(value, bool | list | dict | set) or value not in allowed:
         _refuse(argument, "one of " + ", ".join(repr(a) for a in allowed), value)

@@ -14,8 +14,11 @@ __all__ = [
     "BASELINE_ELIGIBLE_STATUSES",
     "ELIGIBILITY_CHOICES",
     "GATE_PASSING_STATUSES",
+    "POLICY_FORMS",
     "BaselinePolicy",
     "MissingBaselineOutcome",
+    "check_label",
+    "eligible_statuses",
     "parse_policy",
 ]
 

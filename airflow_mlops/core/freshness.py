@@ -26,7 +26,12 @@ from airflow_mlops.core.checks import BaselineCheck
 from airflow_mlops.core.results import CheckResult, Status
 from airflow_mlops.exceptions import InputError
 
-__all__ = ["FRESHNESS_SOURCES", "Freshness", "format_duration"]
+__all__ = [
+    "FRESHNESS_SOURCES",
+    "Freshness",
+    "FreshnessSource",
+    "format_duration",
+]
 
 FreshnessSource = Literal["column", "file", "last_passed_run"]
 FRESHNESS_SOURCES: tuple[str, ...] = get_args(FreshnessSource)

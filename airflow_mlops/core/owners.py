@@ -32,6 +32,7 @@ from airflow_mlops.urls import UrlError, check_url
 
 __all__ = [
     "CHANNEL_TYPES",
+    "MAX_DURATION",
     "MAX_REGISTRY_BYTES",
     "Channel",
     "OwnerRegistry",

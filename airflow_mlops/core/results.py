@@ -12,12 +12,12 @@ from typing import Any, NotRequired, TypedDict
 from airflow_mlops.urls import MAX_URL_LENGTH
 
 __all__ = [
+    "GATE_PASSING_STATUSES",
+    "GATE_STATUSES",
     "MAX_LISTED",
     "RESULT_FORMATS",
     "CheckResult",
     "CheckRunSummary",
-    "GATE_PASSING_STATUSES",
-    "GATE_STATUSES",
     "FailingResult",
     "Severity",
     "Status",

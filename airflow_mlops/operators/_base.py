@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from airflow_mlops.store import ProfileRecord
 
 __all__ = [
+    "SUMMARY_XCOM_KEY",
     "CheckOutcome",
     "MlopsCheckOperator",
     "call_with_context",

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
     from airflow_mlops.store import ProfileRecord, ResultsStore
 
-__all__ = ["BaselineComparisonOperator"]
+__all__ = [
+    "MISSING_BASELINE_CHOICES",
+    "BaselineComparisonOperator",
+]
 
 MISSING_BASELINE_CHOICES = ("pass", "warn", "fail")
 

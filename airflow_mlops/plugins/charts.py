@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["HistoryPoint", "history_chart"]
+__all__ = [
+    "STATUS_COLORS",
+    "HistoryPoint",
+    "history_chart",
+]
 
 STATUS_COLORS = {
     "PASSED": "#38a169",
