@@ -23,6 +23,7 @@ __all__ = [
     "Status",
     "aggregate_status",
     "format_results_table",
+    "headline",
     "json_safe",
     "summarize",
 ]
@@ -210,6 +211,33 @@ def aggregate_status(statuses: Iterable[Status]) -> Status:
     if worst is None:
         return Status.ERRORED
     return Status.PASSED if worst is Status.INFO else worst
+
+
+def headline(results: Sequence[CheckResult], *, baseline_key: str | None = None) -> str:
+    """The one-line message of a check run, recorded with it (the CLI, the pages and the task log show it).
+
+    Checks not compared for want of a baseline are said to be so, never counted as passed:
+    ``no baseline yet for 'k': profile recorded, 9 checks not compared``.
+    """
+    bad = [r for r in results if not r.passed]
+    if bad:
+        parts = []
+        for r in sorted(bad, key=lambda r: -r.status.rank)[:MAX_LISTED]:
+            detail = r.message or f"observed {r.observed!r}"
+            parts.append(f"{r.name} {r.status.value}: {detail}")
+        more = f" (+{len(bad) - MAX_LISTED} more)" if len(bad) > MAX_LISTED else ""
+        return f"{len(bad)} of {len(results)} checks did not pass: " + "; ".join(parts) + more
+    uncompared = sum(r.status is Status.NO_BASELINE for r in results)
+    if not uncompared:
+        return f"all {len(results)} checks passed"
+    key = f" for '{baseline_key}'" if baseline_key else ""
+    what = f"no baseline yet{key}: profile recorded, {_checks(uncompared)} not compared"
+    compared = len(results) - uncompared
+    return what if not compared else f"{_checks(compared)} passed; {what}"
+
+
+def _checks(count: int) -> str:
+    return f"{count} check" if count == 1 else f"{count} checks"
 
 
 class FailingResult(TypedDict):

@@ -14,13 +14,13 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_mlops.core.arguments import require_bool
 from airflow_mlops.core.results import (
-    MAX_LISTED,
     CheckResult,
     CheckRunSummary,
     Severity,
     Status,
     aggregate_status,
     format_results_table,
+    headline,
     summarize,
 )
 from airflow_mlops.exceptions import ArgumentError, InputError, MlopsError, StoreError
@@ -149,7 +149,7 @@ class MlopsCheckOperator(BaseOperator):
         started = datetime.now(UTC)
         outcome, retryable = self._checked_outcome(context)
         status = outcome.status or aggregate_status(r.status for r in outcome.results)
-        message = outcome.message or _headline(status, outcome.results)
+        message = outcome.message or headline(outcome.results, baseline_key=outcome.baseline_key)
         check_run_id = self._record_outcome(context, store, outcome, status, message, started)
         summary = self._summary(ti, status, outcome.results, check_run_id, message)
         self._log_outcome(status, outcome, message)
@@ -331,18 +331,6 @@ def _errored(message: str, severity: Severity) -> CheckOutcome:
         ],
         message=message,
     )
-
-
-def _headline(status: Status, results: Sequence[CheckResult]) -> str:
-    bad = [r for r in results if not r.passed]
-    if not bad:
-        return f"all {len(results)} checks passed"
-    parts = []
-    for r in sorted(bad, key=lambda r: -r.status.rank)[:MAX_LISTED]:
-        detail = r.message or f"observed {r.observed!r}"
-        parts.append(f"{r.name} {r.status.value}: {detail}")
-    more = f" (+{len(bad) - MAX_LISTED} more)" if len(bad) > MAX_LISTED else ""
-    return f"{len(bad)} of {len(results)} checks did not pass: " + "; ".join(parts) + more
 
 
 def _is_infrastructure_error(exc: BaseException) -> bool:
