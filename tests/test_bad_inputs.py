@@ -125,9 +125,9 @@ def _contract(tmp: Path, text: str) -> Any:
 
 
 def _body(model: str, **fields: Any) -> Any:
-    from airflow_mlops.plugins import api
+    from airflow_mlops.plugins import schemas
 
-    return getattr(api, model)(**fields)
+    return getattr(schemas, model)(**fields)
 
 
 def _suite(entries: list[dict[str, Any]]) -> Any:

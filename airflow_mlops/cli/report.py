@@ -7,6 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
+from airflow_mlops.core.numbers import RATE_CHECK_TYPES, expected_text, human, percent
 from airflow_mlops.exceptions import InputError
 
 __all__ = ["add_report_parser", "render_report_text"]
@@ -55,40 +56,103 @@ def _pick(store: Any, args: argparse.Namespace) -> Any:
     return gates[0]  # newest first
 
 
-def _value(value: Any, limit: int = 60) -> str:
-    text = "" if value is None else value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def render_report_text(report: dict[str, Any]) -> str:
-    """The report as plain text: what broke, whose it is, and the evidence, failing checks first."""
+def _header(report: dict[str, Any]) -> list[str]:
     from airflow_mlops.core.messages import data_date
 
     when = data_date(_moment(report.get("logical_date")), _moment(report.get("run_after")))
     lines = [
-        f"{report['status']}  {report['dag_id']}.{report['task_id']}" + (f"  data {when}" if when else ""),
+        f"{report['status']}  {report['dag_id']}.{report['task_id']}  data {when or 'of an unknown date'}",
         f"run {report['run_id']}",
     ]
     if report.get("owner"):
         lines.append(f"owner {report['owner']}")
+    incident = report.get("incident") or {}
     if report.get("incident_id"):
-        lines.append(f"incident #{report['incident_id']}")
-    lines += [f"  - {reason}" for reason in report.get("reasons") or []]
+        state = f" ({incident['status']}" + (
+            f" by {incident['acked_by']}" if incident.get("acked_by") else ""
+        )
+        state += f': "{incident["note"]}")' if incident.get("note") else ")"
+        lines.append(f"incident #{report['incident_id']}" + (state if incident else ""))
+    return lines + [f"  - {reason}" for reason in report.get("reasons") or []]
+
+
+def _baseline_lines(check: dict[str, Any]) -> list[str]:
+    """``compared with``: the policy and why, the pin or each baseline run's date, status and rows."""
+    baseline = check.get("baseline")
+    if not baseline:
+        return []
+    lines = [f"{check['task_id']} compared with {baseline['policy']} of {baseline['key']}: {baseline['why']}"]
+    pin = baseline.get("pin")
+    if pin:
+        lines.append(
+            f"  pinned as '{pin['label']}' by {pin['pinned_by']} at {pin['pinned_at']}: {pin['reason']}"
+        )
+    for run in baseline.get("runs") or []:
+        rows = f", {human(run['row_count'])} rows" if run.get("row_count") is not None else ""
+        lines.append(
+            f"  {run.get('date') or '?'}  {run.get('run_id') or run.get('source')}  {run['status']}{rows}"
+        )
+    return lines
+
+
+def _evidence_lines(r: dict[str, Any]) -> list[str]:
+    """The evidence in a few lines: quantiles side by side, the categories that moved, the schema diff."""
+    evidence, lines = r.get("evidence") or {}, [f"schema {line}" for line in r.get("schema_diff") or []]
+    if evidence.get("kind") == "numeric":
+        stats = evidence.get("stats") or {}
+        for side in ("baseline", "current"):
+            values = stats.get(side) or {}
+            shown = ", ".join(
+                f"{k} {human(values[k])}" for k in ("min", "p25", "median", "p75", "max") if k in values
+            )
+            lines.append(f"{side:<9}{shown}")
+    elif evidence.get("kind") == "categorical":
+        for mover in (evidence.get("movers") or [])[:5]:
+            lines.append(f"{mover['category']}: {percent(mover['baseline'])} -> {percent(mover['current'])}")
+        for side in ("new", "vanished"):
+            names = [str(c["category"]) for c in evidence.get(side) or []]
+            if names:
+                lines.append(f"{side}: {', '.join(names[:10])}")
+    return lines
+
+
+def _result_lines(task_id: str, r: dict[str, Any]) -> list[str]:
+    rate = r.get("check_type") in RATE_CHECK_TYPES
+    details = [
+        f"observed {_value(r['observed'], rate=rate)}",
+        f"expected {expected_text(r)}" if expected_text(r) else "",
+        f"baseline {_value(r['baseline'], rate=rate)}" if r["baseline"] is not None else "",
+        f"statistic {_value(r['statistic'])}" if r.get("statistic") is not None else "",
+        f"sample {_value(r['unexpected_sample'])}" if r.get("unexpected_sample") else "",
+    ]
+    lines = [
+        f"{r['status']:<11} {task_id} / {r['name']}",
+        "            " + "; ".join(d for d in details if d),
+    ]
+    if r.get("message"):
+        lines.append(f"            {r['message']}")
+    if r["status"] in ("FAILED", "WARNED", "ERRORED"):
+        lines += [f"            {line}" for line in _evidence_lines(r)]
+    return lines
+
+
+def _value(value: Any, limit: int = 60, *, rate: bool = False) -> str:
+    text = value if isinstance(value, str) else human(value, rate=rate)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_report_text(report: dict[str, Any]) -> str:
+    """The report as plain text: which data, whose it is, what it was compared with, and the checks,
+    failing first, with their evidence."""
+    lines = _header(report)
+    checks = report.get("checks", [])
+    for check in checks:
+        lines += _baseline_lines(check)
     rank = {"ERRORED": 0, "FAILED": 1, "WARNED": 2}
-    results = [(c["task_id"], r) for c in report.get("checks", []) for r in c["results"]]
+    results = [(c["task_id"], r) for c in checks for r in c["results"]]
     results.sort(key=lambda item: rank.get(item[1]["status"], 3))
     for task_id, r in results:
-        expected = r["expected"] if r["expected"] is not None else r["threshold"]
-        lines.append(f"{r['status']:<11} {task_id} / {r['name']}")
-        details = [
-            f"observed {_value(r['observed'])}",
-            f"expected {_value(expected)}",
-            f"baseline {_value(r['baseline'])}" if r["baseline"] is not None else "",
-            f"sample {_value(r['unexpected_sample'])}" if r.get("unexpected_sample") else "",
-        ]
-        lines.append("            " + "; ".join(d for d in details if d))
-        if r.get("message"):
-            lines.append(f"            {r['message']}")
+        lines += _result_lines(task_id, r)
     return "\n".join(lines)
 
 
@@ -100,7 +164,7 @@ def _moment(value: Any) -> Any:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from airflow_mlops.cli._common import store_for
-    from airflow_mlops.plugins.api import task_report
+    from airflow_mlops.plugins.queries import task_report
 
     store = store_for(args)
     head = _pick(store, args)

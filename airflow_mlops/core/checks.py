@@ -201,7 +201,10 @@ class RowCount(BaselineCheck):
 
 @dataclass(frozen=True)
 class Schema(BaselineCheck):
-    """Columns removed, retyped or (unless ``allow_added``) added. Any change fails."""
+    """Columns removed, retyped or (unless ``allow_added``) added. Any change fails.
+
+    ``details["diff"]`` lists the changes as lines: ``removed: sex``, ``retyped: bill_length_mm float64 -> string``.
+    """
 
     _: KW_ONLY
     allow_added: bool = False
@@ -215,11 +218,14 @@ class Schema(BaselineCheck):
         return {"warn": None, "fail": 0}
 
     def _evaluate(self, current: DatasetProfile, baseline: DatasetProfile) -> CheckResult:
+        from airflow_mlops.core.evidence import schema_diff_lines
+
         cur, base = current.schema, baseline.schema
         removed = [c for c in base if c not in cur]
         added = [c for c in cur if c not in base]
         retyped = {c: f"{base[c]} -> {cur[c]}" for c in base if c in cur and cur[c] != base[c]}
         changes = len(removed) + len(retyped) + (0 if self.allow_added else len(added))
+        details = {"removed": removed, "added": added, "retyped": retyped}
         parts = []
         if removed:
             parts.append(f"removed {', '.join(removed[:10])}")
@@ -233,7 +239,7 @@ class Schema(BaselineCheck):
             baseline=json_safe(base),
             statistic=float(changes),
             message="; ".join(parts) if parts else "schema unchanged",
-            details={"removed": removed, "added": added, "retyped": retyped},
+            details={**details, "diff": schema_diff_lines(details)},
         )
 
 
@@ -315,7 +321,10 @@ class Drift(BaselineCheck):
     """Distribution drift of one column. ``method``: psi, ks, chi2, js or wasserstein (higher = more drift).
 
     PSI, chi-square and JS compare histograms on the baseline's bins (categories for categorical
-    columns); KS and Wasserstein compare the quantile sketches and need numeric columns.
+    columns); KS and Wasserstein compare the quantile sketches and need numeric columns. Whatever the
+    method, the result's ``details["evidence"]`` shows what changed (``airflow_mlops.core.evidence``): both
+    histograms on the baseline's bins and the quantiles side by side, or the categories that moved most
+    and the new and vanished ones.
     """
 
     column: str
@@ -340,6 +349,7 @@ class Drift(BaselineCheck):
 
     def _evaluate(self, current: DatasetProfile, baseline: DatasetProfile) -> CheckResult:
         from airflow_mlops.core.drift import drift_statistic
+        from airflow_mlops.core.evidence import column_evidence
 
         cur_col = _column(current, self.column, side="current")
         base_col = _column(baseline, self.column, side="baseline")
@@ -349,7 +359,7 @@ class Drift(BaselineCheck):
             observed={"method": self.method, "statistic": drift.statistic},
             baseline=None,
             message=f"{self.method} = {drift.statistic:.4g}",
-            details=drift.details,
+            details={**drift.details, "evidence": column_evidence(cur_col, base_col)},
         )
 
 

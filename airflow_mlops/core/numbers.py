@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["RATE_CHECK_TYPES", "full", "human", "percent"]
+__all__ = ["RATE_CHECK_TYPES", "expected_text", "full", "human", "percent"]
 
 #: Check types whose observed and baseline values are fractions of rows, shown as percentages.
 RATE_CHECK_TYPES = frozenset({"NullRate"})
@@ -74,3 +74,18 @@ def full(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(full(v) for v in value) + "]"
     return "" if value is None else str(value)
+
+
+def expected_text(result: Mapping[str, Any]) -> str:
+    """What a check expected, for people: GX's expected value, or a baseline check's thresholds
+    (``warn 0.1 · fail 0.2``; percentages for rate checks). The pages, the CLI and the e-mails share it.
+
+    :param result: a check result as the JSON API gives it (``expected``, ``threshold``, ``check_type``).
+    """
+    if result.get("expected") is not None:
+        return human(result["expected"])
+    threshold = result.get("threshold")
+    if isinstance(threshold, Mapping):
+        rate = result.get("check_type") in RATE_CHECK_TYPES
+        return " · ".join(f"{k} {human(v, rate=rate)}" for k, v in threshold.items() if v is not None)
+    return ""

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = [
-    "STATUS_COLORS",
-    "HistoryPoint",
-    "history_chart",
-]
+from airflow_mlops.core.numbers import full, human, percent
+
+__all__ = ["HISTOGRAM_COLORS", "STATUS_COLORS", "HistoryPoint", "histogram_overlay", "history_chart"]
 
 STATUS_COLORS = {
     "PASSED": "#38a169",
@@ -172,3 +170,134 @@ def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 56
         '<i class="sw limit-fail"></i>fail</span>'
     )
     return f'<figure class="chart-box">{"".join(parts)}<figcaption>{legend}</figcaption></figure>'
+
+
+#: Fill colours of the overlaid histograms (presentation attributes: no stylesheet or inline style needed).
+HISTOGRAM_COLORS = {"baseline": "#a0aec0", "current": "#017cee"}
+
+
+def _bin_texts(edges: Sequence[float], *, by_value: bool, value: Callable[[float], str]) -> list[str]:
+    """What each bin holds, for its hover text: ``5 (and below)``, ``[-9, -7)``, ``76 and above``."""
+    n = len(edges) - 1
+    if n == 1:  # one bin holds every value
+        return [
+            f"{value(edges[0])} (every value)"
+            if by_value
+            else f"every value ({value(edges[0])} to {value(edges[1])})"
+        ]
+    if by_value:
+        texts = [value(edges[i]) for i in range(n)]
+        texts[0] += " (and below)"
+        texts[-1] += " (and above)"
+        return texts
+    texts = [f"[{value(edges[i])}, {value(edges[i + 1])})" for i in range(n)]
+    texts[0] = f"below {value(edges[1])}"
+    texts[-1] = f"{value(edges[-2])} and above"
+    return texts
+
+
+def histogram_overlay(
+    edges: Sequence[float],
+    current_shares: Sequence[float],
+    baseline_shares: Sequence[float],
+    *,
+    title: str,
+    by_value: bool = False,
+    x_label: str = "value, on the baseline's bins",
+    value: Callable[[float], str] = human,
+    width: int = 560,
+    height: int = 210,
+) -> str:
+    """An ``<svg>`` of the current histogram over the baseline's, on the same bins, drawn as equal-width
+    slots (quantile bins hold about the same baseline share each, so the baseline reads flat and a shift
+    stands out): one ``<rect>`` per bin and series, each with a ``<title>`` giving both shares at full
+    precision; a legend, the share axis and the bin edges.
+
+    :param edges: the bin edges (``len(shares) + 1``); bin ``i`` is ``[edges[i], edges[i+1])``, the first
+        one open below and the last open above, or with ``by_value`` exactly the value ``edges[i]``.
+    :param value: how an edge is shown (``human``; a date for datetime columns).
+    """
+    e = html.escape
+    n = len(current_shares)
+    if n == 0 or len(baseline_shares) != n or len(edges) != n + 1:
+        return f'<p class="muted">{e(title)}: no histogram to compare.</p>'
+    left, right, top, bottom = 64, width - 16, 34, height - 44
+    slot = (right - left) / n
+    high = max([*current_shares, *baseline_shares, 0.0]) * 1.1 or 1.0
+
+    def y(share: float) -> float:
+        return bottom - min(max(share, 0.0), high) / high * (bottom - top)
+
+    texts = _bin_texts(edges, by_value=by_value, value=value)
+    parts = [
+        f'<svg class="chart histogram" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" font-size="11" xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
+        f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
+    ]
+    for series, inset in (("baseline", 0.06), ("current", 0.24)):  # the current bar, narrower, in front
+        shares = baseline_shares if series == "baseline" else current_shares
+        for i, share in enumerate(shares):
+            b, c = float(baseline_shares[i]), float(current_shares[i])
+            tip = f"{texts[i]}: baseline {percent(b)} ({full(b)}), current {percent(c)} ({full(c)})"
+            parts.append(
+                f'<rect class="hist-{series}" x="{left + slot * (i + inset):.1f}" y="{y(share):.1f}" '
+                f'width="{slot * (1 - 2 * inset):.1f}" height="{bottom - y(share):.1f}" '
+                f'fill="{HISTOGRAM_COLORS[series]}" fill-opacity="{0.55 if series == "baseline" else 0.8}">'
+                f"<title>{e(tip)}</title></rect>"
+            )
+    parts.append(
+        f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#cbd5e0"/>'
+    )
+    parts.append(
+        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{e(percent(high))}</text>'
+    )
+    parts.append(f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">0 %</text>')
+    parts.append(
+        f'<text class="axis axis-label" transform="translate(12 {(top + bottom) / 2:.0f}) rotate(-90)" '
+        'text-anchor="middle">share of non-null rows</text>'
+    )
+    parts += _edge_labels(edges, by_value=by_value, value=value, left=left, slot=slot, y=bottom + 14)
+    parts.append(
+        f'<text class="axis axis-label" x="{(left + right) / 2:.0f}" y="{height - 6}" '
+        f'text-anchor="middle">{e(x_label)}</text>'
+    )
+    legend_x = right - 150
+    parts.append('<g class="legend">')
+    for offset, series in ((0, "baseline"), (75, "current")):
+        parts.append(
+            f'<rect x="{legend_x + offset}" y="20" width="12" height="8" fill="{HISTOGRAM_COLORS[series]}"/>'
+            f'<text class="axis" x="{legend_x + offset + 16}" y="28">{series}</text>'
+        )
+    parts.append("</g></svg>")
+    return f'<figure class="chart-box">{"".join(parts)}</figure>'
+
+
+def _edge_labels(
+    edges: Sequence[float],
+    *,
+    by_value: bool,
+    value: Callable[[float], str],
+    left: float,
+    slot: float,
+    y: float,
+) -> list[str]:
+    """At most 8 x-axis labels: the values under their bins (by value) or the edges between bins."""
+    n = len(edges) - 1
+    if by_value:
+        places = [(left + slot * (i + 0.5), edges[i]) for i in range(n)]
+    else:
+        places = [(left + slot * i, edges[i]) for i in range(n)] + [(left + slot * n, edges[-1])]
+    step = max(math.ceil(len(places) / 8), 1)
+    indices = list(range(0, len(places), step))
+    if indices[-1] != len(places) - 1:  # the last edge always, in place of a label too close to it
+        indices = (
+            [*indices[:-1], len(places) - 1]
+            if len(places) - 1 - indices[-1] < step / 2
+            else [*indices, len(places) - 1]
+        )
+    anchors = {0: "start", len(places) - 1: "end"} if not by_value else {}  # edge labels stay inside
+    return [
+        f'<text class="axis" x="{places[i][0]:.1f}" y="{y:.0f}" text-anchor="{anchors.get(i, "middle")}">'
+        f"{html.escape(value(places[i][1]))}</text>"
+        for i in indices
+    ]

@@ -20,7 +20,7 @@ def _fastapi_apps() -> list[dict[str, object]]:
 
 
 class MlopsPlugin(AirflowPlugin):
-    """Registers the airflow-mlops app (JSON API and pages under ``/mlops``), a "Quality Gates" nav entry,
+    """Registers the airflow-mlops app (JSON API and pages under ``/mlops``), a "Quality" nav entry,
     a DAG tab, a task-instance tab and the "Quality report" extra link of check and gate tasks."""
 
     name = "airflow_mlops"
@@ -35,7 +35,7 @@ class MlopsPlugin(AirflowPlugin):
 
     external_views = [
         {
-            "name": "Quality Gates",
+            "name": "Quality",
             "href": "/mlops/",
             "destination": "nav",
             "nav_top_level": True,

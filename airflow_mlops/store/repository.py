@@ -648,6 +648,24 @@ class ResultsStore:
 
         return self._read(work) if run_ids else []
 
+    def profiles_by_id(self, ids: Collection[int]) -> list[ProfileRow]:
+        """The profiles with these ids (a comparison's recorded baseline), oldest first."""
+
+        def work(session: Session) -> list[ProfileRow]:
+            query = sa.select(ProfileRow).where(ProfileRow.id.in_(list(ids))).order_by(ProfileRow.id)
+            return list(session.scalars(query))
+
+        return self._read(work) if ids else []
+
+    def check_runs_by_id(self, ids: Collection[int]) -> dict[int, CheckRunRow]:
+        """The check runs with these ids (without their results), by id."""
+
+        def work(session: Session) -> dict[int, CheckRunRow]:
+            query = sa.select(CheckRunRow).where(CheckRunRow.id.in_(list(ids)))
+            return {row.id: row for row in session.scalars(query)}
+
+        return self._read(work) if ids else {}
+
     def add_audit_event(self, *, action: str, user: str, note: str | None = None, **where: Any) -> None:
         """Record a human action that changes no other row (a gate's approval rejected). ``where``: the
         columns naming what it was about (``dag_id``, ``run_id``, ``task_id``, ``incident_id`` ...)."""
@@ -1038,13 +1056,14 @@ class ResultsStore:
         return self._read(work)
 
     def check_results(self, check_run_id: int, *, offset: int = 0, limit: int = 200) -> list[CheckResultRow]:
-        """One page of a check run's results, in the order they were recorded."""
+        """One page of a check run's results, failing first (failed, errored, warned, the rest), each
+        group in the order they were recorded."""
 
         def work(session: Session) -> list[CheckResultRow]:
             query = (
                 sa.select(CheckResultRow)
                 .where(CheckResultRow.check_run_id == check_run_id)
-                .order_by(CheckResultRow.position)
+                .order_by(_failing_first(CheckResultRow.status), CheckResultRow.position)
                 .offset(offset)
                 .limit(limit)
             )
@@ -1514,6 +1533,13 @@ def _no_later_try(model: Any, *keys: str) -> Any:
     later = sa.orm.aliased(model)
     same = [getattr(later, key) == getattr(model, key) for key in keys]
     return ~sa.exists().where(*same, later.try_number > model.try_number)
+
+
+def _failing_first(status: Any) -> Any:
+    """A sort key on a status column: FAILED, ERRORED, WARNED, then every other status."""
+    return sa.case(
+        {Status.FAILED.value: 0, Status.ERRORED.value: 1, Status.WARNED.value: 2}, value=status, else_=3
+    )
 
 
 def _latest_check_try() -> Any:

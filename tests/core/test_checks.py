@@ -19,6 +19,7 @@ from airflow_mlops.core.checks import (
     grade,
 )
 from airflow_mlops.core.drift import MAX_STATISTIC, chi2_two_sample, ks_from_quantiles, psi
+from airflow_mlops.core.evidence import numeric_evidence
 from airflow_mlops.core.metrics import MetricsProfile
 from airflow_mlops.core.profile import DatasetProfile, profile_frame
 from airflow_mlops.core.results import Severity, Status
@@ -222,7 +223,7 @@ def test_schema_unchanged_passes() -> None:
     assert result.status is Status.PASSED and result.statistic == 0.0
     assert result.message == "schema unchanged"
     assert result.observed == result.baseline == {"a": "int64", "b": "string"}
-    assert result.details == {"removed": [], "added": [], "retyped": {}}
+    assert result.details == {"removed": [], "added": [], "retyped": {}, "diff": []}
     assert result.threshold == {"warn": None, "fail": 0} and result.severity is Severity.FAIL
 
 
@@ -231,7 +232,12 @@ def test_schema_counts_removed_retyped_and_added_columns() -> None:
     current = profile(a=[1, 2], c=[1.0, np.nan], d=["new", "new"])  # a null turned the int column float
     result = Schema().evaluate(current, base)
     assert result.status is Status.FAILED and result.statistic == 3.0
-    assert result.details == {"removed": ["b"], "added": ["d"], "retyped": {"c": "int64 -> float64"}}
+    assert result.details == {
+        "removed": ["b"],
+        "added": ["d"],
+        "retyped": {"c": "int64 -> float64"},
+        "diff": ["removed: b", "added: d", "retyped: c int64 -> float64"],
+    }
     assert result.message == "removed b; retyped c (int64 -> float64); added d"
     assert result.observed == {"a": "int64", "c": "float64", "d": "string"}
     assert result.baseline == {"a": "int64", "b": "float64", "c": "int64"}
@@ -399,6 +405,32 @@ def test_categorical_drift_sees_new_categories() -> None:
     assert result.statistic == pytest.approx(1.0)  # disjoint supports
     assert result.status is Status.FAILED
     assert result.details["new_categories"] == ["z"]
+
+
+def test_drift_details_carry_the_numeric_evidence_of_the_compared_profiles() -> None:
+    rng = np.random.default_rng(3)
+    baseline = profile(x=rng.normal(0, 1, 2000))
+    current = profile(baseline, x=rng.normal(1, 1, 2000))
+    for method in DRIFT_METHODS:
+        result = Drift("x", method=method, warn=0.1).evaluate(current, baseline)
+        evidence = result.details["evidence"]
+        assert evidence == numeric_evidence(current.columns["x"], baseline.columns["x"]), method
+        assert evidence["histogram"]["edges"] == baseline.columns["x"].hist_edges
+        assert evidence["histogram"]["current"] == [n / 2000 for n in current.columns["x"].hist_counts]
+        assert evidence["stats"]["current"]["median"] == current.columns["x"].quantiles[50]
+    assert result.details["computed_from"] == "quantile sketches"  # the drift details stay beside it
+
+
+def test_drift_details_carry_the_categorical_evidence() -> None:
+    baseline = profile(c=["a"] * 60 + ["b"] * 40)
+    current = profile(baseline, c=["a"] * 70 + ["z"] * 30)
+    result = Drift("c", method="psi", warn=0.1).evaluate(current, baseline)
+    evidence = result.details["evidence"]
+    assert evidence["kind"] == "categorical"
+    assert evidence["new"] == [{"category": "z", "share": 0.3}]
+    assert evidence["vanished"] == [{"category": "b", "share": 0.4}]
+    assert evidence["movers"][0] == {"category": "b", "baseline": 0.4, "current": 0.0, "change": -0.4}
+    assert result.details["new_categories"] == ["z"] and result.to_dict()["details"]["evidence"] == evidence
 
 
 def test_ks_and_wasserstein_read_the_quantile_sketches() -> None:

@@ -36,3 +36,13 @@ def test_full_precision():
     assert full(0.21341234567) == "0.21341234567"
     assert full({"a": 1 / 3}) == "a: 0.3333333333333333"
     assert full(None) == ""
+
+
+def test_expected_text_names_thresholds_of_baseline_checks():
+    from airflow_mlops.core.numbers import expected_text
+
+    assert expected_text({"expected": 344, "threshold": {"fail": 0.1}}) == "344"
+    assert expected_text({"expected": None, "threshold": {"warn": 0.1, "fail": 0.25}}) == "warn 0.1 · fail 0.25"
+    rate = {"expected": None, "check_type": "NullRate", "threshold": {"warn": 0.01, "fail": None}}
+    assert expected_text(rate) == "warn 1.0 %"
+    assert expected_text({"expected": None, "threshold": None}) == ""

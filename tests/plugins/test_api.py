@@ -282,8 +282,42 @@ def test_gate_report_with_history_charts_against_the_baseline(client, store, ale
     psi = next(r for r in compare["results"] if r["name"] == "drift_psi(color_intensity)")
     assert len(psi["history"]) == 4 and psi["history"][-1]["statistic"] > 0.4 and psi["band"] is None
 
+    # which data, which baseline and why: the previous good day, with its date, status and report
+    assert report["data_date"] and report["data_date"] == report["logical_date"][:10]
+    baseline = compare["baseline"]
+    assert baseline["policy"] == "previous_success" and "latest earlier run" in baseline["why"]
+    [previous] = baseline["runs"]
+    assert previous["status"] == "PASSED" and previous["row_count"] > 0 and previous["date"]
+    assert (
+        previous["report"].startswith("/mlops/report/mlops_test_ui/") and previous["run_id"] != drifted.run_id
+    )
+    statuses = [r["status"] for r in compare["results"]]  # failing first, then warned, then the rest
+    rank = {"FAILED": 0, "ERRORED": 1, "WARNED": 2}
+    assert statuses == sorted(statuses, key=lambda s: rank.get(s, 3)) and statuses[0] == "FAILED"
+    assert [c["status"] for c in report["checks"]][0] == "FAILED"  # a failing check task first
+    assert all(h["data_date"] for h in mean["history"])  # the history's x axis: the data's date
+
     page = client.get(report_path(drifted), headers=token("viewer")).text
+    assert f"data of <b>{report['data_date']}</b>" in page
+    assert page.index("data of <b>") < page.index(drifted.run_id)  # the date first, the run id second
+    assert "Compared with" in page and previous["run_id"] in page and previous["report"] in page
+    assert f'title="{mean["observed"]!r}"' in page  # full precision on hover, rounded on the page
     assert page.count('<svg class="chart"') == 4  # row count, null rate, mean, PSI
+    # the drifted column's evidence: both histograms on the baseline's bins, the quantiles side by side
+    evidence = psi["evidence"]
+    assert (
+        evidence["kind"] == "numeric"
+        and evidence["stats"]["current"]["median"] > evidence["stats"]["baseline"]["median"]
+    )
+    assert len(evidence["histogram"]["current"]) == len(evidence["histogram"]["edges"]) - 1
+    drifted_part = page.split("What changed versus the baseline", 1)[1].split("<h2>", 1)[0]
+    assert (
+        "drift_psi(color_intensity)" in drifted_part and '<details class="evidence-of" open>' in drifted_part
+    )
+    assert (
+        drifted_part.count("hist-current") >= len(evidence["histogram"]["current"])
+        and "median" in drifted_part
+    )
     assert "band-fail" in page and "limit-fail" in page and "ml-platform" in page
     assert "Override this gate" in page  # a failed gate offers the override
     # a check task's own page (the task-instance tab of "compare") shows its results and charts
@@ -326,7 +360,7 @@ def test_the_report_shows_the_unexpected_values(client, store, alerting) -> None
     )
     assert between["unexpected_sample"] == [42.0] * 5
     page = client.get(report_path(out_of_range), headers=token("viewer")).text
-    assert "<code>[42, 42, 42, 42, 42]</code>" in page  # the "unexpected sample" column
+    assert '">[42, 42, 42, 42, 42]</code>' in page  # the "unexpected sample" column (full values on hover)
 
 
 def test_overview_triage_and_dag_pages(client, store, failed_gate) -> None:
@@ -345,6 +379,30 @@ def test_overview_triage_and_dag_pages(client, store, failed_gate) -> None:
     assert 'data-owner="ml-platform"' in triage and "Acknowledge" in triage and "runbook" in triage
     dag_page = client.get("/mlops/dag/mlops_test_gate", headers=token("viewer")).text
     assert "Open incidents" in dag_page and "validate" in dag_page
+    # the DAG tab's links open triage and baselines filtered to that DAG
+    assert 'href="/mlops/triage?dag_id=mlops_test_gate"' in dag_page
+    assert 'href="/mlops/baselines?dag_id=mlops_test_gate"' in dag_page
+    [incident] = [i for i in store.incidents() if i.dag_id == "mlops_test_gate"]
+    only = client.get("/mlops/triage?dag_id=mlops_test_gate_skip", headers=token("viewer")).text
+    assert f'data-incident="{incident.id}"' not in only and f'data-incident="{incident.id}"' in triage
+    listed = client.get("/mlops/api/v1/incidents", headers=token("viewer")).json()["incidents"]
+    assert next(i for i in listed if i["id"] == incident.id)["data_date"]
+
+
+def test_ack_note_and_button_states(client, store, failed_gate) -> None:
+    """An acknowledgement's note (a ticket id) shows in triage and the report; an acknowledged incident
+    offers no active Acknowledge button."""
+    [incident] = [i for i in store.incidents() if i.dag_id == "mlops_test_gate"]
+    before = client.get("/mlops/triage?dag_id=mlops_test_gate", headers=token("viewer")).text
+    assert '<button type="submit" class="primary">Acknowledge</button>' in before
+    acked = client.post(
+        f"/mlops/api/v1/incidents/{incident.id}/ack", headers=writer("op"), json={"note": "JIRA-4711"}
+    )
+    assert acked.status_code == 200 and acked.json()["note"] == "JIRA-4711"
+    after = client.get("/mlops/triage?dag_id=mlops_test_gate", headers=token("viewer")).text
+    assert "JIRA-4711" in after and 'disabled title="acknowledged by op">Acknowledge</button>' in after
+    report = client.get(report_path(failed_gate), headers=token("viewer")).text
+    assert "JIRA-4711" in report and "acknowledged" in report
 
 
 def test_pin_and_unpin_from_the_baselines_page_are_audited(client, store, alerting) -> None:
@@ -362,6 +420,12 @@ def test_pin_and_unpin_from_the_baselines_page_are_audited(client, store, alerti
     assert store.pinned_profile(key=key, label="golden").run_id == first.run_id
     page = client.get("/mlops/baselines", headers=token("viewer")).text
     assert "golden" in page and "reviewed by the DS team" in page
+    # pinning chooses from the key's recorded profiles (date, status, rows), not a pasted run id
+    [listed] = [k for k in listing["keys"] if k["key"] == key]
+    assert {p["run_id"] for p in listed["recent_profiles"]} >= {first.run_id}
+    assert f'<option value="{first.run_id}">' in page
+    other = client.get("/mlops/baselines?dag_id=mlops_test_gate", headers=token("viewer")).text
+    assert f'data-key="{key}"' in page and f'data-key="{key}"' not in other
     unknown = client.post("/mlops/api/v1/baselines/pin", headers=writer("op"), json={**pin, "key": "nope"})
     assert unknown.status_code == 404
     bad_run = client.post("/mlops/api/v1/baselines/pin", headers=writer("op"), json={**pin, "run_id": "nope"})

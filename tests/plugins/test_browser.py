@@ -1,7 +1,7 @@
 """The on-call flow in a real headless Chromium against a real ``airflow api-server`` with the plugin.
 
 The store is filled by real DAG runs (three clean days and a drifted one), the user logs in through
-SimpleAuthManager's own login page, opens the "Quality Gates" nav entry, the DAG tab and the
+SimpleAuthManager's own login page, opens the "Quality" nav entry, the DAG tab and the
 task-instance tab, acknowledges the incident from the Triage page and sees its state change, and a
 hostile owner name never runs script. A second test: an unauthenticated browser is sent to the login and
 brought back to the page it asked for, a ``javascript:`` runbook in the store is never a link, and the
@@ -131,7 +131,7 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     log_in(page)
 
     # the nav entry
-    page.get_by_role("link", name="Quality Gates").first.click()
+    page.get_by_role("link", name="Quality", exact=True).first.click()
     page.wait_for_url("**/plugin/mlops_overview", timeout=60_000)
     frame = page.frame_locator("iframe").first
     expect(frame.locator("h1")).to_have_text("Quality gates", timeout=60_000)
@@ -144,19 +144,31 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     frame = page.frame_locator("iframe").first
     expect(frame.locator("h1")).to_have_text("Quality of mlops_test_ui", timeout=60_000)
     expect(frame.locator("body")).to_contain_text("Open incidents")
+    frame.get_by_role("link", name="Triage of this DAG").click()  # filtered to the DAG
+    expect(frame.locator("h1")).to_have_text("Triage of DAG mlops_test_ui", timeout=60_000)
+    expect(frame.locator(f'tr[data-incident="{incident.id}"]')).to_be_visible()
 
     # the task-instance tab of the gate: decision, checks, history charts with the baseline band
     run = quote(drifted.run_id, safe="")
     page.goto(f"{api_server}/dags/mlops_test_ui/runs/{run}/tasks/gate/plugin/mlops_report")
     frame = page.frame_locator("iframe").first
     expect(frame.locator("h1")).to_contain_text("Quality gate mlops_test_ui.gate", timeout=60_000)
-    expect(frame.locator("svg.chart")).to_have_count(4)
+    expect(frame.locator("svg.chart:not(.histogram)")).to_have_count(4)
     expect(frame.locator("body")).to_contain_text("mean(color_intensity)")
     expect(frame.locator("body")).to_contain_text("ml-platform")
     page.screenshot(path=str(shots / "report-tab.png"))
     # the same report on its own (the page the alert links to), whole, charts included
     page.goto(f"{api_server}/mlops/report/mlops_test_ui/{run}/gate")
-    expect(page.locator("svg.chart")).to_have_count(4)
+    expect(page.locator("svg.chart:not(.histogram)")).to_have_count(4)
+    # which data and which baseline, before the run id; the drifted column's evidence, open
+    day = drifted.logical_date.date().isoformat()
+    expect(page.locator("p.data-date")).to_have_text(f"data of {day}")
+    expect(page.locator("div.baseline").first).to_contain_text("Compared with previous_success")
+    expect(page.locator("div.baseline").first).to_contain_text("PASSED")
+    drift = page.locator("details.evidence-of[open]", has_text="drift_psi(color_intensity)")
+    expect(drift.locator("svg.histogram")).to_be_visible()
+    expect(drift).to_contain_text("median")
+    drift.screenshot(path=str(shots / "report-evidence.png"))
     page.screenshot(path=str(shots / "report.png"), full_page=True)
 
     # triage: acknowledge the incident and see its state change
@@ -166,10 +178,15 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     row = frame.locator(f'tr[data-incident="{incident.id}"]')
     expect(row).to_contain_text("open", timeout=60_000)
     page.screenshot(path=str(shots / "triage.png"), full_page=True)
-    row.get_by_role("button", name="Acknowledge").click()
-    expect(frame.locator(f'tr[data-incident="{incident.id}"]')).to_contain_text("by oncall", timeout=30_000)
+    ack = row.locator("form.action", has=frame.get_by_role("button", name="Acknowledge"))
+    ack.get_by_placeholder("note or ticket (optional)").fill("INC-4711")
+    ack.get_by_role("button", name="Acknowledge").click()
+    row = frame.locator(f'tr[data-incident="{incident.id}"]')
+    expect(row).to_contain_text("by oncall", timeout=30_000)
+    expect(row).to_contain_text("INC-4711")
+    expect(row.get_by_role("button", name="Acknowledge")).to_be_disabled()  # no second acknowledgement
     acked = store.incident(incident.id)
-    assert (acked.status, acked.acked_by) == ("acknowledged", "oncall")
+    assert (acked.status, acked.acked_by, acked.note) == ("acknowledged", "oncall", "INC-4711")
 
     # a hostile owner name (the gate's latest decision now) is shown as text, and no script of it ran
     now = datetime.now(UTC)

@@ -189,7 +189,10 @@ def test_report_prints_the_gate_report_failing_checks_first(sqlite_url: str) -> 
     assert "owner seabird-data" in lines
     failing = lines.index("FAILED      validate / expect_column_values_to_be_between(flipper_length_mm)")
     assert failing < lines.index("PASSED      validate / expect_column_values_to_not_be_null(sex)")
-    assert "sample [999, 999, -1]" in lines[failing + 1] and '"min_value": 150' in lines[failing + 1]
+    assert (
+        "sample [999, 999, -1]" in lines[failing + 1]
+        and "expected min_value: 150, max_value: 250" in lines[failing + 1]
+    )
     as_json = json.loads(
         cli("--url", sqlite_url, "report", "--run-id", "scheduled__2026-11-05", "--json").stdout
     )
@@ -204,6 +207,50 @@ def test_report_prints_the_gate_report_failing_checks_first(sqlite_url: str) -> 
         in cli("--url", sqlite_url, "report", "--dag", "p", "--date", "5 Nov").stderr
     )
     assert "report needs --run-id, or --dag with --date" in cli("--url", sqlite_url, "report").stderr
+
+
+def test_report_names_the_baseline_and_shows_the_evidence(sqlite_url: str) -> None:
+    """A comparison's report says what it was compared with (the run's date, status, rows) and why, and
+    a failed drift check's evidence: quantiles side by side."""
+    from datetime import UTC, datetime
+
+    from airflow_mlops.core.results import CheckResult, Status
+    from airflow_mlops.store import CheckRunRecord, ProfileRecord, ResultsStore
+
+    store = ResultsStore(sqlite_url)
+    day = datetime(2026, 11, 4, 6, tzinfo=UTC)
+    previous = CheckRunRecord(
+        dag_id="penguins", task_id="compare", run_id="scheduled__2026-11-04", try_number=1, kind="comparison",
+        status="PASSED", logical_date=day, run_after=day, started_at=day, finished_at=day,
+    )  # fmt: skip
+    profile = ProfileRecord(
+        baseline_key="penguins.compare", kind="data", profile={"row_count": 344, "columns": []}, row_count=344
+    )
+    store.record_check_run(previous, [], profile=profile)
+    [profile_id] = [p.id for p in store.profiles(key="penguins.compare")]
+    when = datetime(2026, 11, 5, 6, tzinfo=UTC)
+    why = "the latest earlier run (scheduled__2026-11-04) whose checks or gate passed (warned runs left out)"
+    record = CheckRunRecord(
+        dag_id="penguins", task_id="compare", run_id="scheduled__2026-11-05", try_number=1, kind="comparison",
+        status="FAILED", logical_date=when, run_after=when, started_at=when, finished_at=when, owner="seabird-data",
+        baseline_key="penguins.compare",
+        summary={"baseline": {"key": "penguins.compare", "policy": "previous_success", "why": why,
+                              "profile_ids": [profile_id], "run_ids": ["scheduled__2026-11-04"]}},
+    )  # fmt: skip
+    stats = {"min": 172.0, "p25": 190.0, "median": 197.0, "p75": 213.0, "max": 231.0}
+    evidence = {"kind": "numeric", "stats": {"baseline": stats, "current": {**stats, "median": 230.25}}}
+    results = [
+        CheckResult(name="drift_ks(flipper_length_mm)", check_type="Drift", status=Status.FAILED, statistic=0.4123,
+                    threshold={"warn": 0.1, "fail": 0.2}, details={"evidence": evidence}),
+    ]  # fmt: skip
+    store.record_check_run(record, results)
+    lines = cli("--url", sqlite_url, "report", "--run-id", "scheduled__2026-11-05").stdout.splitlines()
+    assert f"compare compared with previous_success of penguins.compare: {why}" in lines
+    assert "  2026-11-04  scheduled__2026-11-04  PASSED, 344 rows" in lines
+    failing = lines.index("FAILED      compare / drift_ks(flipper_length_mm)")
+    assert "expected warn 0.1 · fail 0.2" in lines[failing + 1] and "statistic 0.41" in lines[failing + 1]
+    assert "baseline min 172, p25 190, median 197, p75 213, max 231" in lines[failing + 2]
+    assert "current  min 172, p25 190, median 230, p75 213, max 231" in lines[failing + 3]
 
 
 def test_baseline_keys_and_a_wrong_key_names_the_nearest(sqlite_url: str) -> None:
