@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.exceptions import InputError
+from airflow_mlops.exceptions import ContractError, InputError
 
 if TYPE_CHECKING:
     from airflow_mlops.core.profile import DatasetProfile
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTRACT_VERSION",
+    "SCHEMA_PATH",
+    "SEVERITIES",
     "Contract",
     "ContractError",
     "export_contract",
@@ -49,10 +51,6 @@ __all__ = [
 CONTRACT_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("contract.schema.json")
 SEVERITIES = ("fail", "warn")
-
-
-class ContractError(InputError):
-    """A contract file that is missing, malformed, or out of step with its suite file."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DAYS", "main"]
+__all__ = [
+    "DAG_ID",
+    "DAYS",
+    "Day",
+    "main",
+    "summarize",
+]
 
 DAG_ID = "example_wine_production"
 
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_board(store: Any, key: str) -> None:
     """The model's leaderboard after the demo's days (``airflow-mlops models board --key KEY``)."""
-    from airflow_mlops.cli_models import render_board_text
+    from airflow_mlops.cli.models import render_board_text
     from airflow_mlops.exceptions import InputError
     from airflow_mlops.leaderboard import load_board
 

@@ -26,7 +26,14 @@ from airflow_mlops.core.leaderboard import (
 from airflow_mlops.core.messages import data_date
 from airflow_mlops.exceptions import InputError
 
-__all__ = ["emit_promotion_event", "load_board", "metric_keys", "promote", "rollback"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "emit_promotion_event",
+    "load_board",
+    "metric_keys",
+    "promote",
+    "rollback",
+]
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 500

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRIFT_METHODS",
+    "THRESHOLD_ATOL",
+    "THRESHOLD_RTOL",
     "BaselineCheck",
     "Drift",
     "Mean",

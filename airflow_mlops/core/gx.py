@@ -48,7 +48,13 @@ if TYPE_CHECKING:
 
     from airflow_mlops.core.sql import SqlTarget
 
-__all__ = ["RESULT_FORMATS", "ResultFormat", "import_gx", "run_suite"]
+__all__ = [
+    "RESULT_FORMATS",
+    "SAMPLE_SIZE",
+    "ResultFormat",
+    "import_gx",
+    "run_suite",
+]
 
 ResultFormat = Literal["BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"]
 SAMPLE_SIZE = 20

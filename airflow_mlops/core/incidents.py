@@ -29,6 +29,7 @@ from airflow_mlops.core.owners import TeamPolicy
 from airflow_mlops.core.results import Severity, json_safe
 
 __all__ = [
+    "RESOLVED_BY_GATE",
     "GateResult",
     "IncidentPlan",
     "IncidentState",

@@ -24,6 +24,7 @@ from airflow_mlops.exceptions import InputError
 
 __all__ = [
     "CHAMPION",
+    "SOURCES",
     "Board",
     "BoardRow",
     "Candidate",

@@ -18,6 +18,11 @@ from airflow_mlops.core.results import MAX_LISTED, json_safe
 from airflow_mlops.urls import allowed_url
 
 __all__ = [
+    "BASELINE_RUNS",
+    "COLUMNS",
+    "SUBJECT_CHECKS",
+    "VALUE_LABELS",
+    "VALUE_LIMIT",
     "AlertCheck",
     "AlertContent",
     "alert_content",

@@ -15,6 +15,7 @@ from airflow_mlops.core.messages import (
     with_allowed_links,
 )
 from airflow_mlops.core.owners import Channel
+from airflow_mlops.exceptions import DeliveryError
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseNotifier
@@ -77,7 +78,7 @@ def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -
         )
     except ImportError as exc:
         provider = _PROVIDERS.get(channel.type, channel.type)
-        raise RuntimeError(
+        raise DeliveryError(
             f"the {channel.type} channel needs its Airflow provider: pip install {provider} (or the "
             f"'{channel.type}' extra from the checkout: pip install -e '.[{channel.type}]') ({exc})"
         ) from None

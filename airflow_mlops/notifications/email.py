@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
+from airflow_mlops.exceptions import DeliveryError
+
 if TYPE_CHECKING:
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
@@ -86,7 +88,7 @@ class AlertEmailNotifier(BaseNotifier):
             # the hook sends HTML-only messages; its client, once connected, sends ours
             client = getattr(smtp, "_smtp_client", None)
             if client is None:
-                raise RuntimeError(f"SMTP connection {self.smtp_conn_id!r}: the hook opened no client")
+                raise DeliveryError(f"SMTP connection {self.smtp_conn_id!r}: the hook opened no client")
             for attempt in range(smtp.smtp_retry_limit + 1):
                 try:
                     client.send_message(message, to_addrs=self.to)

@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 
 from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
 
+from airflow_mlops.core.arguments import require_bool, require_choice, require_str_list
 from airflow_mlops.core.results import CheckResult, CheckRunSummary, Severity, Status
 from airflow_mlops.exceptions import MlopsError
-from airflow_mlops.operators._base import CheckOutcome, MlopsCheckOperator, check_choice
+from airflow_mlops.operators._base import CheckOutcome, MlopsCheckOperator
 from airflow_mlops.urls import check_url, report_path
 
 if TYPE_CHECKING:
@@ -20,7 +21,10 @@ if TYPE_CHECKING:
     from airflow_mlops.core.gate import GateDecision, UpstreamCheck
     from airflow_mlops.core.owners import Channel, Team, TeamPolicy
 
-__all__ = ["QualityGateOperator"]
+__all__ = [
+    "ON_FAIL_CHOICES",
+    "QualityGateOperator",
+]
 
 ON_FAIL_CHOICES = ("fail", "skip", "approve")
 
@@ -73,19 +77,14 @@ class QualityGateOperator(MlopsCheckOperator):
         if owner is not None:
             kwargs["owner"] = owner
         super().__init__(trigger_rule=trigger_rule, **kwargs)
-        if checks is not None and (isinstance(checks, str) or not all(isinstance(c, str) for c in checks)):
-            raise TypeError(f"{self.task_id}: checks= must be a list of task ids; got {checks!r}.")
-        check_choice(f"{self.task_id}: on_fail", on_fail, ON_FAIL_CHOICES)
-        for name, value in (("notify", notify), ("ignore_skipped", ignore_skipped)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{self.task_id}: {name}= must be True or False; got {value!r}.")
+        where = self.task_id
+        self.checks = require_str_list(f"{where}: checks", checks, what="a list of task ids", optional=True)
+        self.on_fail = require_choice(f"{where}: on_fail", on_fail, ON_FAIL_CHOICES)
+        self.notify = require_bool(f"{where}: notify", notify)
+        self.ignore_skipped = require_bool(f"{where}: ignore_skipped", ignore_skipped)
         if runbook_url is not None and not _is_template(runbook_url):
-            check_url(runbook_url, where=f"{self.task_id}: runbook_url")
-        self.checks = list(checks) if checks is not None else None
-        self.on_fail = on_fail
+            check_url(runbook_url, where=f"{where}: runbook_url")
         self.runbook_url = runbook_url
-        self.notify = notify
-        self.ignore_skipped = ignore_skipped
         self._check_owner_at_parse_time()
 
     def _check_owner_at_parse_time(self) -> None:

@@ -6,18 +6,22 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_mlops.core.arguments import require_choice
 from airflow_mlops.core.results import RESULT_FORMATS
+from airflow_mlops.exceptions import ArgumentError
 from airflow_mlops.operators._base import (
     CheckOutcome,
     MlopsCheckOperator,
-    check_choice,
     validate_data_argument,
 )
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-__all__ = ["DataValidationOperator"]
+__all__ = ["SEVERITY_CHOICES", "DataValidationOperator"]
+
+#: ``severity=`` for expectations that carry no severity of their own.
+SEVERITY_CHOICES: tuple[str, ...] = ("fail", "warn")
 
 
 class DataValidationOperator(MlopsCheckOperator):
@@ -66,14 +70,14 @@ class DataValidationOperator(MlopsCheckOperator):
                 or hasattr(suite, "expectations")
             )
         ):
-            raise TypeError(
+            raise ArgumentError(
                 f"{self.task_id}: suite= must be a path to a GX suite JSON/YAML file, a list of expectation "
                 f"dicts or a gx.ExpectationSuite; got {type(suite).__name__}."
             )
         if not _is_template(severity):
-            check_choice(f"{self.task_id}: severity", severity, ("fail", "warn"))
+            require_choice(f"{self.task_id}: severity", severity, SEVERITY_CHOICES)
         if not _is_template(result_format):
-            check_choice(f"{self.task_id}: result_format", result_format, RESULT_FORMATS)
+            require_choice(f"{self.task_id}: result_format", result_format, RESULT_FORMATS)
         self.data = data
         self._exclude_callable_from_templates("data", data)
         self.suite = suite
@@ -86,8 +90,8 @@ class DataValidationOperator(MlopsCheckOperator):
         from airflow_mlops.core.results import Severity
         from airflow_mlops.core.suite import load_suite
 
-        check_choice(f"{self.task_id}: severity", self.severity, ("fail", "warn"))
-        check_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
+        require_choice(f"{self.task_id}: severity", self.severity, SEVERITY_CHOICES)
+        require_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
         suite = load_suite(
             self.suite, base_dir=self.base_dir(), max_expectations=cap("max_expectations_per_suite")
         )

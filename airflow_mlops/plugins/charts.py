@@ -16,7 +16,15 @@ from typing import Any
 
 from airflow_mlops.core.numbers import full, human, percent
 
-__all__ = ["HistoryPoint", "MetricPoint", "histogram_overlay", "history_chart", "metric_chart"]
+__all__ = [
+    "HISTOGRAM_COLORS",
+    "STATUS_COLORS",
+    "HistoryPoint",
+    "MetricPoint",
+    "histogram_overlay",
+    "history_chart",
+    "metric_chart",
+]
 
 STATUS_COLORS = {
     "PASSED": "#38a169",

@@ -16,6 +16,7 @@ from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = [
     "HISTORY_RUNS",
+    "MAX_BASELINE_RUNS",
     "REPORT_PAGE",
     "authorized_report",
     "backtest_report",

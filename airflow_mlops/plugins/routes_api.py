@@ -30,7 +30,29 @@ from airflow_mlops.plugins.schemas import (
     WriterDep,
 )
 
-__all__ = ["router"]
+__all__ = [
+    "MetricName",
+    "ModelKey",
+    "ack",
+    "backtest_api",
+    "exclude",
+    "expected",
+    "get_report",
+    "list_audit",
+    "list_baselines",
+    "list_gates",
+    "list_incidents",
+    "list_models",
+    "model_board",
+    "override",
+    "pin",
+    "promote_model",
+    "resolve",
+    "rollback_model",
+    "router",
+    "snooze",
+    "unpin",
+]
 
 router = APIRouter(prefix=API)
 

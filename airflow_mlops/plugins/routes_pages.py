@@ -15,7 +15,16 @@ from airflow_mlops.plugins import queries as qs
 from airflow_mlops.plugins.limits import Offset
 from airflow_mlops.plugins.schemas import STATUS_OR_EMPTY, BacktestQueryDep, ReportLimit
 
-__all__ = ["router"]
+__all__ = [
+    "backtest_page",
+    "baselines_page",
+    "dag_page",
+    "models_page",
+    "overview_page",
+    "report_page",
+    "router",
+    "triage_page",
+]
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 _DAG_READER = [Depends(authz.require_dag("GET"))]

@@ -18,6 +18,7 @@ __all__ = [
     "CheckRunRow",
     "GateOverrideRow",
     "IncidentRow",
+    "JSONType",
     "NotificationRow",
     "ProfileRow",
 ]

@@ -36,7 +36,7 @@ def test_eligible_passed_leaves_runs_whose_comparison_warned_out(store: ResultsS
     store.set_gate_status(dag_id="d", run_id="run-4", status="WARNED")
     assert candidate_runs(store, eligible="passed") == ["run-3", "run-2", "run-1"]
     assert candidate_runs(store, eligible="warned") == ["run-4", "run-3", "run-2", "run-1"]
-    with pytest.raises(InputError, match="baseline_eligible='maybe' must be one of passed, warned"):
+    with pytest.raises(InputError, match="baseline_eligible= must be one of 'passed', 'warned'; got 'maybe'"):
         candidate_runs(store, eligible="maybe")
 
 

@@ -20,11 +20,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from airflow_mlops.core.numbers import full, human
+from airflow_mlops.core.results import GATE_STATUSES
 from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = [
     "ASSETS",
     "GATE_STATUSES",
+    "SNOOZE_CHOICES",
     "SNOOZE_SELECT",
     "action",
     "age",
@@ -41,7 +43,6 @@ __all__ = [
     "when",
 ]
 
-GATE_STATUSES = ("PASSED", "WARNED", "FAILED", "ERRORED", "OVERRIDDEN")
 _BADGE_CLASSES = {
     *GATE_STATUSES,
     "INFO",

@@ -90,11 +90,11 @@ def render_board_text(board: dict[str, Any]) -> str:
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-    from airflow_mlops.cli import _store
+    from airflow_mlops.cli._common import store_for
     from airflow_mlops.leaderboard import load_board
 
     higher = (not args.lower_is_better) if args.metric else None
-    board = load_board(_store(args), args.key, metric=args.metric, higher_is_better=higher).to_dict()
+    board = load_board(store_for(args), args.key, metric=args.metric, higher_is_better=higher).to_dict()
     print(json.dumps(board, indent=2) if args.json else render_board_text(board))
     return 0
 
@@ -110,22 +110,27 @@ def _announce(pin: Any, key: str, by: str, reason: str) -> None:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    from airflow_mlops.cli import _store, _user
+    from airflow_mlops.cli._common import store_for, user
     from airflow_mlops.leaderboard import promote
 
-    user = _user(args)
+    who = user(args)
     pin = promote(
-        _store(args), args.key, run_id=args.run_id, profile_id=args.profile_id, user=user, reason=args.reason
+        store_for(args),
+        args.key,
+        run_id=args.run_id,
+        profile_id=args.profile_id,
+        user=who,
+        reason=args.reason,
     )
-    _announce(pin, args.key, user, args.reason)
+    _announce(pin, args.key, who, args.reason)
     return 0
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from airflow_mlops.cli import _store, _user
+    from airflow_mlops.cli._common import store_for, user
     from airflow_mlops.leaderboard import rollback
 
-    user = _user(args)
-    pin = rollback(_store(args), args.key, user=user, reason=args.reason)
-    _announce(pin, args.key, user, args.reason)
+    who = user(args)
+    pin = rollback(store_for(args), args.key, user=who, reason=args.reason)
+    _announce(pin, args.key, who, args.reason)
     return 0
