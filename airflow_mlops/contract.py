@@ -176,16 +176,7 @@ def export_contract(
         raise ContractError(f"path='{target}' must end in .yaml or .yml (the contract is YAML).")
     target.parent.mkdir(parents=True, exist_ok=True)
     suite_path = target.with_name(f"{target.stem}.suite.json")
-    suite_doc = {
-        "name": spec.name if spec.name not in ("suite", "") else model,
-        "meta": {"owner": owner, "exported_by": "airflow_mlops.contract.export_contract"},
-        "expectations": [
-            {"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)}
-            | ({"severity": e.severity.value} if e.severity is not None else {})
-            for e in spec.expectations
-        ],
-    }
-    _write_atomically(suite_path, json.dumps(suite_doc, indent=2, sort_keys=False) + "\n")
+    _write_atomically(suite_path, json.dumps(_suite_document(spec, model, owner), indent=2) + "\n")
     contract = Contract(
         model=model,
         owner=owner,
@@ -209,6 +200,19 @@ def export_contract(
         target, header + yaml.safe_dump(contract.to_dict(), sort_keys=False, allow_unicode=True)
     )
     return contract
+
+
+def _suite_document(spec: Any, model: str, owner: str) -> dict[str, Any]:
+    """The contract's suite as a GX suite document (its name, owner, expectations with severities)."""
+    return {
+        "name": spec.name if spec.name not in ("suite", "") else model,
+        "meta": {"owner": owner, "exported_by": "airflow_mlops.contract.export_contract"},
+        "expectations": [
+            {"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)}
+            | ({"severity": e.severity.value} if e.severity is not None else {})
+            for e in spec.expectations
+        ],
+    }
 
 
 def _write_atomically(path: Path, text: str) -> None:

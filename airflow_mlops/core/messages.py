@@ -116,23 +116,6 @@ def alert_payload(
         recorded (``key``, ``policy``, ``why``, ``run_ids``).
     :param results: ``"task_id:check"`` -> ``check_type``, ``threshold`` and ``statistic`` of that result.
     """
-    results = results or {}
-
-    def check(f: Mapping[str, Any]) -> dict[str, Any]:
-        more = results.get(f"{f.get('task_id')}:{f.get('check')}", {})
-        return {
-            "task_id": f.get("task_id"),
-            "check": f.get("check"),
-            "check_type": more.get("check_type"),
-            "status": f.get("status"),
-            "observed": f.get("observed"),
-            "expected": f.get("expected"),
-            "threshold": more.get("threshold"),
-            "baseline": f.get("baseline"),
-            "statistic": more.get("statistic"),
-            "message": f.get("message"),
-        }
-
     return json_safe(
         {
             "kind": kind,
@@ -147,18 +130,9 @@ def alert_payload(
             "severity": severity,
             "reasons": list(reasons)[:MAX_LISTED],
             "more_reasons": max(0, len(reasons) - MAX_LISTED),
-            "failing_checks": [check(f) for f in list(failing)[:MAX_LISTED]],
+            "failing_checks": [_payload_check(f, results or {}) for f in list(failing)[:MAX_LISTED]],
             "more_failing_checks": max(0, len(failing) - MAX_LISTED),
-            "baselines": [
-                {
-                    "task_id": b.get("task_id"),
-                    "key": b.get("key"),
-                    "policy": b.get("policy"),
-                    "why": b.get("why"),
-                    "run_ids": list(b.get("run_ids") or [])[:MAX_LISTED],
-                }
-                for b in list(baselines)[:MAX_LISTED]
-            ],
+            "baselines": [_payload_baseline(b) for b in list(baselines)[:MAX_LISTED]],
             "first_seen": first_seen,
             "count": count,
             "report_url": allowed_url(report_url),
@@ -167,6 +141,33 @@ def alert_payload(
         },
         max_str=300,
     )
+
+
+def _payload_check(f: Mapping[str, Any], results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A failing check as the payload carries it, with its result's type, threshold and statistic."""
+    more = results.get(f"{f.get('task_id')}:{f.get('check')}", {})
+    return {
+        "task_id": f.get("task_id"),
+        "check": f.get("check"),
+        "check_type": more.get("check_type"),
+        "status": f.get("status"),
+        "observed": f.get("observed"),
+        "expected": f.get("expected"),
+        "threshold": more.get("threshold"),
+        "baseline": f.get("baseline"),
+        "statistic": more.get("statistic"),
+        "message": f.get("message"),
+    }
+
+
+def _payload_baseline(b: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "task_id": b.get("task_id"),
+        "key": b.get("key"),
+        "policy": b.get("policy"),
+        "why": b.get("why"),
+        "run_ids": list(b.get("run_ids") or [])[:MAX_LISTED],
+    }
 
 
 def with_allowed_links(payload: Mapping[str, Any]) -> dict[str, Any]:
