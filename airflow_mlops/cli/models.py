@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from airflow_mlops.core.numbers import human
+from airflow_mlops.core.numbers import duration, human
 
 __all__ = ["add_models_parser", "render_board_text"]
 
@@ -36,13 +36,6 @@ def add_models_parser(sub: Any) -> None:
     rollback.add_argument("--reason", required=True)
     rollback.add_argument("--user")
     rollback.set_defaults(func=_cmd_rollback)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "not yet"
-    days, rest = divmod(int(seconds), 86400)
-    return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
 
 
 def _which(row: dict[str, Any]) -> str:
@@ -81,8 +74,8 @@ def render_board_text(board: dict[str, Any]) -> str:
     per = v["candidates_per_promotion"]
     lines += [
         "",
-        f"velocity: export -> first production run {_duration(v['export_to_production_s'])}; "
-        f"export -> first promotion {_duration(v['export_to_promotion_s'])}; "
+        f"velocity: export -> first production run {duration(v['export_to_production_s'])}; "
+        f"export -> first promotion {duration(v['export_to_promotion_s'])}; "
         f"{v['candidates']} candidates, {v['promotions']} promotions"
         + (f" ({human(per)} candidates per promotion)" if per is not None else ""),
     ]

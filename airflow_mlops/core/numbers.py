@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["RATE_CHECK_TYPES", "expected_text", "full", "human", "percent"]
+__all__ = ["RATE_CHECK_TYPES", "duration", "expected_text", "full", "human", "percent"]
 
 #: Check types whose observed and baseline values are fractions of rows, shown as percentages.
 RATE_CHECK_TYPES = frozenset({"NullRate"})
@@ -87,3 +87,11 @@ def expected_text(result: Mapping[str, Any]) -> str:
         rate = result.get("check_type") in RATE_CHECK_TYPES
         return " · ".join(f"{k} {human(v, rate=rate)}" for k, v in threshold.items() if v is not None)
     return ""
+
+
+def duration(seconds: float | None) -> str:
+    """A span for people: ``3 d 4 h``, ``5 h 12 min``; ``not yet`` for ``None``."""
+    if seconds is None:
+        return "not yet"
+    days, rest = divmod(int(seconds), 86400)
+    return f"{days} d {rest // 3600} h" if days else f"{rest // 3600} h {rest % 3600 // 60} min"

@@ -49,3 +49,11 @@ def test_expected_text_names_thresholds_of_baseline_checks():
     rate = {"expected": None, "check_type": "NullRate", "threshold": {"warn": 0.01, "fail": None}}
     assert expected_text(rate) == "warn 1.0 %"
     assert expected_text({"expected": None, "threshold": None}) == ""
+
+
+def test_duration() -> None:
+    from airflow_mlops.core.numbers import duration
+
+    assert duration(None) == "not yet"
+    assert duration(3 * 86400 + 4 * 3600 + 59) == "3 d 4 h"
+    assert duration(5 * 3600 + 12 * 60) == "5 h 12 min"

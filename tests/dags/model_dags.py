@@ -9,35 +9,15 @@ from airflow.sdk import DAG, Asset, task
 from airflow_mlops.checks import MetricRegression
 from airflow_mlops.core.leaderboard import model_asset_uri
 from airflow_mlops.operators import BaselineComparisonOperator, QualityGateOperator
-from tests.dags.comparison_dags import START
+from tests.dags.comparison_dags import START, wine_model_metrics
 
 MODEL_KEY = "mlops_test.model"
 
 
 def candidate_metrics(dag_run=None):
     """The wine classifier's test metrics, trained with ``conf["C"]``; degraded labels on ``fault``."""
-    import numpy as np
-    from sklearn.datasets import load_wine
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import train_test_split
-
     conf = (dag_run.conf or {}) if dag_run is not None else {}
-    features, labels = load_wine(return_X_y=True)
-    x_train, x_test, y_train, y_test = train_test_split(
-        features, labels, test_size=0.3, random_state=0, stratify=labels
-    )
-    if conf.get("fault") == "degrade":
-        rng = np.random.default_rng(1)
-        noisy = rng.choice(len(y_train), size=int(0.5 * len(y_train)), replace=False)
-        y_train = y_train.copy()
-        y_train[noisy] = rng.permutation(y_train[noisy] + 1) % 3
-    model = LogisticRegression(C=float(conf.get("C", 1.0)), max_iter=5000).fit(x_train, y_train)
-    predicted = model.predict(x_test)
-    return {
-        "accuracy": accuracy_score(y_test, predicted),
-        "f1_macro": f1_score(y_test, predicted, average="macro"),
-    }
+    return wine_model_metrics(conf, c=float(conf.get("C", 1.0)), scaled=False, noise=0.5)
 
 
 with DAG("mlops_test_models", schedule=None, start_date=START, catchup=False) as models_dag:

@@ -7,20 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from airflow_mlops.core.numbers import human
+from airflow_mlops.core.numbers import duration, human
 from airflow_mlops.plugins.charts import MetricPoint, metric_chart
 from airflow_mlops.plugins.pages.layout import action, badge, e, page, report_href, when
 
 __all__ = ["render_models"]
 
 _REASON = '<input name="reason" required maxlength="2000" placeholder="reason (audited)" size="18">'
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "not yet"
-    days, rest = divmod(int(seconds), 86400)
-    return f"{days} d {rest // 3600} h" if days else f"{rest // 3600} h {rest % 3600 // 60} min"
 
 
 def _chart(board: Mapping[str, Any]) -> str:
@@ -82,8 +75,8 @@ def _board(root: str, board: Mapping[str, Any]) -> str:
     v = board["velocity"]
     per = v["candidates_per_promotion"]
     velocity = (
-        f"<p><b>Velocity</b>: export → first production run {_duration(v['export_to_production_s'])}; "
-        f"export → first promotion {_duration(v['export_to_promotion_s'])}; {v['candidates']} candidates, "
+        f"<p><b>Velocity</b>: export → first production run {duration(v['export_to_production_s'])}; "
+        f"export → first promotion {duration(v['export_to_promotion_s'])}; {v['candidates']} candidates, "
         f"{v['promotions']} promotions"
         + (f" ({human(per)} candidates per promotion)" if per is not None else "")
         + "</p>"
