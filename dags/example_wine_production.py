@@ -144,13 +144,14 @@ with DAG(
     gate = QualityGateOperator(task_id="gate", owner="ml-platform", on_fail="fail")
 
     @task(outlets=[Asset(model_asset_uri(MODEL_KEY))])  # a new champion: DAGs scheduled on it run
-    def promote(run_id: str | None = None) -> str:
+    def promote(run_id: str | None = None, logical_date=None) -> str:  # type: ignore[no-untyped-def]
         from airflow_mlops.config import get_store
         from airflow_mlops.leaderboard import promote
 
+        data = f"the data of {logical_date.date()}" if logical_date is not None else f"run {run_id}"
         pin = promote(
             get_store(), MODEL_KEY, run_id=run_id, profile_id=None, user="example_wine_production",
-            reason=f"promoted: gate passed in run {run_id}",
+            reason=f"promoted: the gate passed on {data}",
         )  # fmt: skip
         return f"champion is now the model of run {run_id} (pin {pin.id})"
 

@@ -40,7 +40,10 @@ def add_models_parser(sub: Any) -> None:
 
 def _which(row: dict[str, Any]) -> str:
     """The candidate for people: its data's date, else its run id, else its profile id."""
-    return str(row.get("data_date") or row.get("run_id") or f"profile {row['profile_id']}")
+    if row.get("data_date") or row.get("run_id"):
+        return str(row.get("data_date") or row.get("run_id"))
+    exported = f" of {row['exported_at'][:10]}" if row.get("exported_at") else ""
+    return f"contract{exported}" if row["source"] == "notebook contract" else f"profile {row['profile_id']}"
 
 
 def render_board_text(board: dict[str, Any]) -> str:
@@ -67,7 +70,7 @@ def render_board_text(board: dict[str, Any]) -> str:
     lines += ["", "promotions (oldest first):"]
     for p in board["promotions"]:
         lines.append(
-            f"  {p['at']}  profile {p['profile_id']}  by {p['by']}: {p['reason']}"
+            f"  {p['at'][:16].replace('T', ' ')}  {p['by']}: {p['reason']}"
             + ("  (current)" if p["active"] else "")
         )
     v = board["velocity"]

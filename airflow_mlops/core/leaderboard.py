@@ -279,6 +279,7 @@ def _row_dict(row: BoardRow) -> dict[str, Any]:
         "primary": row.value, "gate_status": c.gate_status, "champion": row.is_champion,
         "was_champion": row.was_champion, "beats_champion": row.beats_champion, "failed_why": row.failed_why,
         "gate_task_id": c.gate_task_id, "data_task_id": c.data_task_id, "data_date": c.data_date,
+        "exported_at": _iso(c.exported_at),
     }  # fmt: skip
 
 
