@@ -47,12 +47,15 @@ def add_digest_parser(sub: Any) -> None:
 
 
 def _cmd_runs_list(args: argparse.Namespace) -> int:
+    from airflow_mlops.core.messages import data_date
+
     store = store_for(args)
     rows = [
         {
             "id": r.id,
             "dag_id": r.dag_id,
             "task_id": r.task_id,
+            "data": data_date(r.logical_date, r.run_after) or "",
             "run_id": r.run_id,
             "try": r.try_number,
             "kind": r.kind,
@@ -64,7 +67,9 @@ def _cmd_runs_list(args: argparse.Namespace) -> int:
         for r in store.check_runs(dag_id=args.dag_id, run_id=args.run_id, limit=args.limit)
     ]
     print_rows(
-        rows, as_json=args.json, columns=("id", "dag_id", "task_id", "run_id", "try", "status", "message")
+        rows,
+        as_json=args.json,
+        columns=("id", "dag_id", "task_id", "data", "run_id", "try", "status", "message"),
     )
     return 0
 

@@ -51,7 +51,9 @@ def _runs_list_shows(url: str, run_id: str, message: str) -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["--url", url, "runs", "list", "--run-id", run_id, "--json"]) == 0
-    assert [r["message"] for r in json.loads(out.getvalue())] == [message]
+    rows = json.loads(out.getvalue())
+    assert [r["message"] for r in rows] == [message]
+    assert all(r["data"][:4].isdigit() for r in rows)  # the data's date beside the run id
 
 
 def test_daily_sequence_faults_fail_the_right_check_and_never_become_the_baseline(dags, store) -> None:
