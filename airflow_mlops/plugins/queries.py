@@ -150,17 +150,30 @@ def baselines_listing(user: Any, *, profiles_per_key: int = 20) -> dict[str, Any
     return {"keys": listed, "pins": [p.summary() for p in db.pins() if p.baseline_key in names]}
 
 
+def _profile_dates(db: Any, profiles: list[Any]) -> dict[int, str | None]:
+    """Each profile's data date: its check run's logical date (a manual run's run_after, labelled), or,
+    for a profile no run recorded, the day it was recorded."""
+    runs = db.check_runs_by_id({p.check_run_id for p in profiles if p.check_run_id})
+    return {
+        p.id: _data_date(runs[p.check_run_id])
+        if p.check_run_id in runs
+        else (p.run_after.date().isoformat() if p.run_after else None)
+        for p in profiles
+    }
+
+
 def _recent_profiles(db: Any, key: str, limit: int) -> list[dict[str, Any]]:
+    profiles = [p for p in db.profiles(key=key, limit=limit) if p.run_id]
+    dates = _profile_dates(db, profiles)
     return [
         {
             "run_id": p.run_id,
-            "date": (p.run_after.date().isoformat() if p.run_after else None),
+            "date": dates.get(p.id),
             "status": p.gate_status or p.run_status,
             "row_count": p.row_count,
             "source": p.source,
         }
-        for p in db.profiles(key=key, limit=limit)
-        if p.run_id
+        for p in profiles
     ]
 
 
@@ -248,10 +261,11 @@ def _baseline_of(db: Any, row: Any) -> dict[str, Any] | None:
         return None
     profile_ids = [int(i) for i in info.get("profile_ids") or []][:MAX_BASELINE_RUNS]
     profiles = db.profiles_by_id(profile_ids)
+    dates = _profile_dates(db, profiles)
     runs = [
         {
             "run_id": p.run_id,
-            "date": p.run_after.date().isoformat() if p.run_after else None,
+            "date": dates.get(p.id),
             "status": p.gate_status or p.run_status,
             "row_count": p.row_count,
             "source": p.source,
