@@ -13,12 +13,15 @@ if TYPE_CHECKING:
     from airflow_mlops.core.owners import OwnerRegistry
 
 __all__ = [
+    "airflow_home",
+    "auto_upgrade",
     "base_url",
     "cap",
     "configured_base_url",
+    "default",
     "get_store",
-    "metrics_caps",
     "load_owner_registry",
+    "metrics_caps",
     "owners_file",
     "report_url",
     "results_db_url",
@@ -40,14 +43,23 @@ def airflow_home() -> str:
     return os.path.expanduser(os.environ.get("AIRFLOW_HOME") or "~/airflow")
 
 
+def default(key: str) -> str:
+    """The default of ``[mlops] <key>``, read from :func:`~airflow_mlops.get_provider_info.get_provider_info`
+    (what ``airflow config list --section mlops`` shows), with ``{AIRFLOW_HOME}`` expanded."""
+    from airflow_mlops.get_provider_info import get_provider_info
+
+    raw = str(get_provider_info()["config"]["mlops"]["options"][key]["default"])
+    return raw.replace("{AIRFLOW_HOME}", airflow_home())
+
+
 def results_db_url() -> str:
-    """``[mlops] results_db_url``, defaulting to ``sqlite:///$AIRFLOW_HOME/airflow_mlops.db``."""
-    url = _conf_get("results_db_url", "").strip()
-    return url or f"sqlite:///{os.path.join(airflow_home(), 'airflow_mlops.db')}"
+    """``[mlops] results_db_url``; empty or unset: ``sqlite:///$AIRFLOW_HOME/airflow_mlops.db``."""
+    return _conf_get("results_db_url", "").strip() or default("results_db_url")
 
 
 def auto_upgrade() -> bool:
-    return _conf_get("auto_upgrade", "True").strip().lower() in ("1", "true", "yes", "on")
+    raw = _conf_get("auto_upgrade", "").strip() or default("auto_upgrade")
+    return raw.lower() in ("1", "true", "yes", "on")
 
 
 def get_store(url: str | None = None) -> ResultsStore:
@@ -62,14 +74,12 @@ def get_store(url: str | None = None) -> ResultsStore:
 
 def cap(key: CapKey) -> int:
     """``[mlops] <key>``: one of the caps of :mod:`airflow_mlops.core.limits`, an integer >= 1."""
-    from airflow_mlops.core.limits import CAPS
     from airflow_mlops.exceptions import InputError
 
-    default = CAPS[key].default
-    raw = _conf_get(key, "").strip() or str(default)
+    raw = _conf_get(key, "").strip() or default(key)
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise InputError(
-            f"[mlops] {key}={raw!r} must be an integer >= 1 (default {default}); fix it in airflow.cfg "
+            f"[mlops] {key}={raw!r} must be an integer >= 1 (default {default(key)}); fix it in airflow.cfg "
             f"or AIRFLOW__MLOPS__{key.upper()}."
         )
     return int(raw)
@@ -86,19 +96,19 @@ def validation_engine() -> str:
     from airflow_mlops.exceptions import InputError
 
     raw = _conf_get("validation_engine", "").strip()
-    engine = raw.lower() or "auto"
+    engine = raw.lower() or default("validation_engine")
     if engine not in ENGINES:
         raise InputError(
             f"[mlops] validation_engine={raw!r} is not allowed; use one of {', '.join(map(repr, ENGINES))} "
-            "(default 'auto'); fix it in airflow.cfg or AIRFLOW__MLOPS__VALIDATION_ENGINE."
+            f"(default {default('validation_engine')!r}); fix it in airflow.cfg or "
+            "AIRFLOW__MLOPS__VALIDATION_ENGINE."
         )
     return engine
 
 
 def owners_file() -> str:
-    """``[mlops] owners_file``, defaulting to ``$AIRFLOW_HOME/owners.yaml``."""
-    path = _conf_get("owners_file", "").strip()
-    return os.path.expanduser(path) if path else os.path.join(airflow_home(), "owners.yaml")
+    """``[mlops] owners_file``; empty or unset: ``$AIRFLOW_HOME/owners.yaml``."""
+    return os.path.expanduser(_conf_get("owners_file", "").strip() or default("owners_file"))
 
 
 def load_owner_registry(*, required: bool = False) -> OwnerRegistry | None:

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.exceptions import InputError
+from airflow_mlops.exceptions import ContractError, InputError
 
 if TYPE_CHECKING:
     from airflow_mlops.core.profile import DatasetProfile
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTRACT_VERSION",
+    "SCHEMA_PATH",
+    "SEVERITIES",
     "Contract",
     "ContractError",
     "export_contract",
@@ -49,10 +51,6 @@ __all__ = [
 CONTRACT_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("contract.schema.json")
 SEVERITIES = ("fail", "warn")
-
-
-class ContractError(InputError):
-    """A contract file that is missing, malformed, or out of step with its suite file."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,16 +176,7 @@ def export_contract(
         raise ContractError(f"path='{target}' must end in .yaml or .yml (the contract is YAML).")
     target.parent.mkdir(parents=True, exist_ok=True)
     suite_path = target.with_name(f"{target.stem}.suite.json")
-    suite_doc = {
-        "name": spec.name if spec.name not in ("suite", "") else model,
-        "meta": {"owner": owner, "exported_by": "airflow_mlops.contract.export_contract"},
-        "expectations": [
-            {"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)}
-            | ({"severity": e.severity.value} if e.severity is not None else {})
-            for e in spec.expectations
-        ],
-    }
-    _write_atomically(suite_path, json.dumps(suite_doc, indent=2, sort_keys=False) + "\n")
+    _write_atomically(suite_path, json.dumps(_suite_document(spec, model, owner), indent=2) + "\n")
     contract = Contract(
         model=model,
         owner=owner,
@@ -211,6 +200,19 @@ def export_contract(
         target, header + yaml.safe_dump(contract.to_dict(), sort_keys=False, allow_unicode=True)
     )
     return contract
+
+
+def _suite_document(spec: Any, model: str, owner: str) -> dict[str, Any]:
+    """The contract's suite as a GX suite document (its name, owner, expectations with severities)."""
+    return {
+        "name": spec.name if spec.name not in ("suite", "") else model,
+        "meta": {"owner": owner, "exported_by": "airflow_mlops.contract.export_contract"},
+        "expectations": [
+            {"type": e.type, "kwargs": dict(e.kwargs), "meta": dict(e.meta)}
+            | ({"severity": e.severity.value} if e.severity is not None else {})
+            for e in spec.expectations
+        ],
+    }
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -269,13 +271,35 @@ def load_contract(path: str | os.PathLike[str]) -> Contract:
     return contract
 
 
+def _notebook_candidate(contract: Contract, store: ResultsStore, *, source: str) -> int:
+    """The contract's model as a candidate of its metrics key (recorded once per contract), with the
+    contract's export time for the leaderboard's velocity; its profile id."""
+    from airflow_mlops.core.metrics import MetricsProfile
+    from airflow_mlops.store import ProfileRecord
+
+    recorded = [
+        p for p in store.profiles(key=contract.metrics_key, kind="metrics", limit=500) if p.source == source
+    ]
+    if recorded:
+        return int(recorded[0].id)
+    profile = MetricsProfile(metrics=dict(contract.metrics)).to_dict()
+    profile["contract"] = {
+        "model": contract.model,
+        "created_at": contract.created_at,
+        "created_by": contract.created_by,
+    }
+    return store.add_profile(
+        ProfileRecord(baseline_key=contract.metrics_key, kind="metrics", profile=profile, source=source)
+    )
+
+
 def register_contract(contract: Contract, store: ResultsStore, *, user: str) -> dict[str, Any]:
     """Pin the contract's training-data profile as ``notebook`` and, when the model has no champion yet,
-    its metrics as ``champion``. Idempotent: a contract already registered changes nothing.
+    its metrics as ``champion``; the contract's model is recorded as a candidate of the model's
+    leaderboard either way. Idempotent: a contract already registered changes nothing.
 
     :returns: ``{"notebook": "pinned" | "unchanged", "champion": "pinned" | "kept" | "unchanged"}``.
     """
-    from airflow_mlops.core.metrics import MetricsProfile
     from airflow_mlops.store import ProfileRecord
 
     digest = contract.sha256
@@ -294,13 +318,10 @@ def register_contract(contract: Contract, store: ResultsStore, *, user: str) -> 
                   reason=f"training data of contract {contract.model} ({digest[:12]}, {contract.created_at})")  # fmt: skip
         done["notebook"] = "pinned"
     champion = store.pinned_profile(key=contract.metrics_key, label="champion")
+    metrics_id = _notebook_candidate(contract, store, source=source)
     if champion is not None:
         done["champion"] = "unchanged" if champion.source == source else "kept"
     else:
-        metrics_id = store.add_profile(
-            ProfileRecord(baseline_key=contract.metrics_key, kind="metrics",
-                          profile=MetricsProfile(metrics=dict(contract.metrics)).to_dict(), source=source)
-        )  # fmt: skip
         store.pin(key=contract.metrics_key, label="champion", profile_id=metrics_id, user=user,
                   reason=f"first champion: the notebook model of contract {contract.model} ({digest[:12]})")  # fmt: skip
         done["champion"] = "pinned"

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DAYS", "main"]
+__all__ = [
+    "DAG_ID",
+    "DAYS",
+    "Day",
+    "main",
+    "summarize",
+]
 
 DAG_ID = "example_wine_production"
 
@@ -185,9 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         controller.stop()
     problems = summarize(store, runs, mails)
-    pins = store.pins(key="wine_quality.model")
-    if pins:
-        print(f"\nchampion: {pins[0].reason} (by {pins[0].pinned_by})")
+    _print_board(store, "wine_quality.model")
     print(f"emails received by the SMTP sink: {len(received)}")
     print("demo check: " + ("; ".join(problems) if problems else f"all {len(DAYS)} days as expected"))
     if problems:
@@ -195,6 +199,18 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("DEMO_UI", "1") != "0":
         return _serve_ui()
     return 0
+
+
+def _print_board(store: Any, key: str) -> None:
+    """The model's leaderboard after the demo's days (``airflow-mlops models board --key KEY``)."""
+    from airflow_mlops.cli.models import render_board_text
+    from airflow_mlops.exceptions import InputError
+    from airflow_mlops.leaderboard import load_board
+
+    try:
+        print("\n" + render_board_text(load_board(store, key).to_dict()))
+    except InputError as exc:
+        print(f"\nno leaderboard: {exc}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["get_provider_info"]
+
 
 def get_provider_info() -> dict[str, Any]:
+    """The provider's metadata. Its ``config`` section is the one source of the ``[mlops]`` defaults:
+    :func:`airflow_mlops.config.default` reads them from here (``{AIRFLOW_HOME}`` is expanded, as
+    Airflow does for ``airflow config list``)."""
     from airflow_mlops import __version__
     from airflow_mlops.core.limits import CAPS
 
@@ -59,22 +64,22 @@ def get_provider_info() -> dict[str, Any]:
                 "options": {
                     "results_db_url": {
                         "description": "SQLAlchemy URL of the results store. It is a database of its "
-                        "own, never Airflow's metadata database. Empty means "
-                        "sqlite:///$AIRFLOW_HOME/airflow_mlops.db (WAL mode). Use PostgreSQL "
+                        "own, never Airflow's metadata database. The default is a SQLite file in "
+                        "$AIRFLOW_HOME (WAL mode); empty means the default too. Use PostgreSQL "
                         "(postgresql+psycopg://...) when tasks run on several machines.",
                         "version_added": "0.1.0",
                         "type": "string",
                         "example": "postgresql+psycopg://mlops:secret@db:5432/mlops",
-                        "default": "",
+                        "default": "sqlite:///{AIRFLOW_HOME}/airflow_mlops.db",
                         "sensitive": True,
                     },
                     "owners_file": {
                         "description": "YAML owner registry: teams, channels and alerting policy. Empty "
-                        "means $AIRFLOW_HOME/owners.yaml.",
+                        "means the default, $AIRFLOW_HOME/owners.yaml.",
                         "version_added": "0.1.0",
                         "type": "string",
                         "example": "/opt/airflow/config/owners.yaml",
-                        "default": "",
+                        "default": "{AIRFLOW_HOME}/owners.yaml",
                     },
                     "base_url": {
                         "description": "Base URL of the Airflow UI used in alert links. Empty means "

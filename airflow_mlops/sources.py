@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, SqlBatch, split_table_name
-from airflow_mlops.exceptions import DataSourceError
+from airflow_mlops.core.arguments import require_choice, require_int, require_str
+from airflow_mlops.core.sql import QUANTILE_MODES, QuantileMode, split_table_name
+from airflow_mlops.exceptions import ArgumentError, DataSourceError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from airflow_mlops.engines.sql import SqlBatch
 
 __all__ = ["SqlSource"]
 
@@ -30,7 +33,7 @@ class SqlSource:
         between each numeric column's min and max, grouping-sets scans of up to 3 columns, no sort; each
         quantile within ``(max - min) / 10,000`` of the exact one; counts, moments, categories and
         histogram counts stay exact). Other databases compute exact quantiles either way. See
-        :func:`airflow_mlops.core.profile.profile_sql`.
+        :func:`airflow_mlops.engines.sql.profile_sql`.
     """
 
     template_fields = ("conn_id", "table", "query", "schema")
@@ -46,24 +49,17 @@ class SqlSource:
         parallel: int = 1,
         quantiles: QuantileMode = "exact",
     ) -> None:
-        if not isinstance(conn_id, str) or not conn_id:
-            raise TypeError(f"SqlSource(conn_id=...) must be a non-empty connection id; got {conn_id!r}.")
+        require_str("SqlSource(conn_id=...)", conn_id, what="a non-empty connection id")
         if (table is None) == (query is None):
-            raise TypeError(
+            raise ArgumentError(
                 f"SqlSource(conn_id={conn_id!r}) needs exactly one of table= or query=; "
                 f"got table={table!r}, query={query!r}."
             )
-        if work_mem is not None and not isinstance(work_mem, str):
-            raise TypeError(f"SqlSource(work_mem=...) must be a size such as '256MB'; got {work_mem!r}.")
-        if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 16:
-            raise TypeError(f"SqlSource(parallel=...) must be an integer from 1 to 16; got {parallel!r}.")
-        if not isinstance(quantiles, str) or quantiles not in QUANTILE_MODES:
-            raise TypeError(
-                f"SqlSource(quantiles=...) must be one of {', '.join(map(repr, QUANTILE_MODES))}; got {quantiles!r}."
-            )
-        self.work_mem = work_mem
-        self.parallel = parallel
-        self.quantiles = quantiles
+        self.work_mem = require_str(
+            "SqlSource(work_mem=...)", work_mem, what="a size such as '256MB'", optional=True
+        )
+        self.parallel = require_int("SqlSource(parallel=...)", parallel, minimum=1, maximum=16)
+        self.quantiles = require_choice("SqlSource(quantiles=...)", quantiles, QUANTILE_MODES)
         self.conn_id = conn_id
         self.table = table
         self.query = query
@@ -101,6 +97,8 @@ class SqlSource:
         return get_engine()
 
     def to_batch(self) -> SqlBatch:
+        from airflow_mlops.engines.sql import SqlBatch
+
         engine = self.get_engine()
         if self.table is not None:
             schema, table = split_table_name(self.table, self.schema)

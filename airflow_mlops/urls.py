@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from airflow_mlops.exceptions import InputError
+from airflow_mlops.exceptions import UrlError
 
 __all__ = [
     "ALLOWED_SCHEMES",
@@ -29,10 +29,6 @@ __all__ = [
 ALLOWED_SCHEMES: tuple[str, ...] = ("http", "https")
 #: URLs are kept whole (a cut URL is a broken link), so their length is bounded where they are accepted.
 MAX_URL_LENGTH = 2048
-
-
-class UrlError(InputError):
-    """A URL that we would render or send has a scheme other than http(s), no host, or is malformed."""
 
 
 def report_path(dag_id: str, run_id: str, task_id: str, *, root: str = "/mlops") -> str:

@@ -151,7 +151,8 @@ def child(name: str, url: str, repeats: int, work_mem: str | None, parallel: int
 
     import sqlalchemy as sa
 
-    from airflow_mlops.core.profile import profile_frame, profile_sql
+    from airflow_mlops.core.profile import profile_frame
+    from airflow_mlops.engines.sql import profile_sql
 
     if name == "pandas":
         import pandas as pd
@@ -295,7 +296,7 @@ def worst_bin_error(sketch: dict[str, Any], exact: dict[str, Any]) -> float:
     return worst
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="rows of the table")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each contender")
@@ -308,7 +309,11 @@ def main() -> None:
     )
     parser.add_argument("--quantiles", default="exact", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=["ours", "pandas"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     if args.child:
         child(args.child, args.url, args.repeats, args.work_mem or None, args.parallel, args.quantiles)
         return

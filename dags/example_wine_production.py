@@ -22,9 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Asset, Param, task
 
 from airflow_mlops.checks import Drift, Mean, MetricRegression, NullRate, RowCount, Schema
+from airflow_mlops.core.leaderboard import model_asset_uri
 from airflow_mlops.operators import BaselineComparisonOperator, DataValidationOperator, QualityGateOperator
 
 HERE = Path(__file__).parent
@@ -133,19 +134,24 @@ with DAG(
         baseline="pinned:champion",
         baseline_key=MODEL_KEY,
         share_baseline_with=["example_notebook_training"],  # the notebook's DAG compares into this key too
-        checks=[MetricRegression("accuracy", warn=0.03, fail=0.08), MetricRegression("f1_macro", fail=0.1)],
+        checks=[
+            MetricRegression("accuracy", warn=0.03, fail=0.08, primary=True),  # the leaderboard ranks by it
+            MetricRegression("f1_macro", fail=0.1),
+        ],
         on_missing_baseline="fail",
         fail_task=False,
     )
     gate = QualityGateOperator(task_id="gate", owner="ml-platform", on_fail="fail")
 
-    @task
-    def promote(run_id: str | None = None) -> str:
+    @task(outlets=[Asset(model_asset_uri(MODEL_KEY))])  # a new champion: DAGs scheduled on it run
+    def promote(run_id: str | None = None, logical_date=None) -> str:  # type: ignore[no-untyped-def]
         from airflow_mlops.config import get_store
+        from airflow_mlops.leaderboard import promote
 
-        pin = get_store().pin(
-            key=MODEL_KEY, label="champion", run_id=run_id, user="example_wine_production",
-            reason=f"promoted: gate passed in run {run_id}",
+        data = f"the data of {logical_date.date()}" if logical_date is not None else f"run {run_id}"
+        pin = promote(
+            get_store(), MODEL_KEY, run_id=run_id, profile_id=None, user="example_wine_production",
+            reason=f"promoted: the gate passed on {data}",
         )  # fmt: skip
         return f"champion is now the model of run {run_id} (pin {pin.id})"
 

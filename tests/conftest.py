@@ -102,9 +102,13 @@ def pg_url(pg_database: str) -> str:
 
 # -- real delivery endpoints on loopback -------------------------------------------------------------
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives.
 
-    def __init__(self) -> None:
+    :param server_options: passed to aiosmtpd's SMTP server, e.g. ``tls_context``, ``require_starttls``,
+        ``auth_required`` and ``authenticator`` for a server that takes only STARTTLS and a login.
+    """
+
+    def __init__(self, **server_options: Any) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[Any] = []
@@ -112,19 +116,32 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
-                from email import message_from_bytes
+                from email import message_from_bytes, policy
 
-                sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+                # as a mail client reads it: folded headers unfolded (RFC 5322)
+                raw = envelope.original_content or envelope.content
+                sink.messages.append(message_from_bytes(raw, policy=policy.default))
                 return "250 OK"
 
         from tests.helpers import free_port
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **server_options)
         self.controller.start()
 
     def subjects(self) -> list[str]:
         return [str(m["Subject"]) for m in self.messages]
+
+    def parts(self, index: int = 0) -> dict[str, str]:
+        """The decoded text parts of a received message by content type (``text/plain``, ``text/html``),
+        with SMTP's CRLF line ends read as newlines."""
+        return {
+            part.get_content_type(): part.get_payload(decode=True)
+            .decode(part.get_content_charset() or "utf-8")
+            .replace("\r\n", "\n")
+            for part in self.messages[index].walk()
+            if part.get_content_maintype() == "text"
+        }
 
     def stop(self) -> None:
         self.controller.stop()

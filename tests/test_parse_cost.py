@@ -3,6 +3,7 @@ pandas or scipy (checked in a fresh interpreter)."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
@@ -75,3 +76,49 @@ def test_core_never_imports_airflow() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=60, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+#: What the pure core never imports, anywhere (module top, functions, TYPE_CHECKING): connections,
+#: threads and the engines that use them (DESIGN.md, section 9).
+NOT_IN_CORE = (
+    "sqlalchemy",
+    "threading",
+    "concurrent",
+    "multiprocessing",
+    "psycopg",
+    "psycopg2",
+    "airflow_mlops.engines",
+)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports: import statements and literal ``import_module()``/``__import__()``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(str(node.args[0].value))
+    return found
+
+
+def test_core_has_no_connections_threads_or_engines() -> None:
+    offenders = {
+        str(path.relative_to(REPO)): sorted(
+            name
+            for name in imported_modules(path)
+            if any(name == bad or name.startswith(f"{bad}.") for bad in NOT_IN_CORE)
+        )
+        for path in sorted((REPO / "airflow_mlops" / "core").rglob("*.py"))
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+    assert "sqlalchemy" in imported_modules(
+        REPO / "airflow_mlops" / "engines" / "sql" / "session.py"
+    )  # the scan sees lazy imports

@@ -23,6 +23,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
+from airflow_mlops.core.arguments import require_choice, require_int
 from airflow_mlops.core.checks import BaselineCheck, grade
 from airflow_mlops.core.results import CheckResult, Status, json_safe
 from airflow_mlops.exceptions import InputError
@@ -32,12 +33,20 @@ if TYPE_CHECKING:
     from airflow_mlops.core.profile import DatasetProfile
 
 __all__ = [
+    "AUTO_MIN_PER_SEASON",
+    "AUTO_MIN_REDUCTION",
     "DIRECTIONS",
+    "HISTORY_LIMIT",
+    "MAD_TO_STD",
+    "MEAN_AD_TO_STD",
+    "MONTH_END_DAYS",
     "QUANTITIES",
     "SEASONALITIES",
     "Anomaly",
+    "Direction",
     "LearnedBand",
-    "HISTORY_LIMIT",
+    "Quantity",
+    "Seasonality",
     "detect_seasonality",
     "learn_band",
     "season_of",
@@ -204,6 +213,9 @@ def learn_band(
 
 
 def _check_number(owner: str, name: str, value: Any, *, minimum: float, integer: bool = False) -> None:
+    if integer:
+        require_int(f"{owner}: {name}", value, minimum=int(minimum))
+        return
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
     if (
         number is None
@@ -285,12 +297,8 @@ class Anomaly(BaselineCheck):
                 f"{owner}: of= must be a fixed-threshold check (e.g. Drift('x', method='psi', fail=1)) with "
                 f"quantity='statistic', and only then; got of={self.of!r}."
             )
-        if self.seasonality not in SEASONALITIES:
-            raise InputError(
-                f"{owner}: seasonality={self.seasonality!r} is unknown; use one of {', '.join(SEASONALITIES)}."
-            )
-        if self.direction not in DIRECTIONS:
-            raise InputError(f"{owner}: direction={self.direction!r} must be one of {', '.join(DIRECTIONS)}.")
+        require_choice(f"{owner}: seasonality", self.seasonality, SEASONALITIES)
+        require_choice(f"{owner}: direction", self.direction, DIRECTIONS)
         _check_number(owner, "min_history", self.min_history, minimum=2, integer=True)
         _check_number(owner, "window", self.window, minimum=2, integer=True)
         _check_number(owner, "ignore_small_changes", self.ignore_small_changes, minimum=0)

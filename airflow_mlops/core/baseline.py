@@ -6,15 +6,19 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from airflow_mlops.core.results import Status
+from airflow_mlops.core.arguments import require_choice
+from airflow_mlops.core.results import GATE_PASSING_STATUSES, Status
 from airflow_mlops.exceptions import InputError
 
 __all__ = [
     "BASELINE_ELIGIBLE_STATUSES",
     "ELIGIBILITY_CHOICES",
     "GATE_PASSING_STATUSES",
+    "POLICY_FORMS",
     "BaselinePolicy",
     "MissingBaselineOutcome",
+    "check_label",
+    "eligible_statuses",
     "parse_policy",
 ]
 
@@ -24,8 +28,6 @@ BASELINE_ELIGIBLE_STATUSES: tuple[str, ...] = (
     Status.WARNED.value,
     Status.NO_BASELINE.value,
 )
-#: Gate decisions that make a run's profiles eligible as a baseline. A failed gate never does.
-GATE_PASSING_STATUSES: tuple[str, ...] = ("PASSED", "WARNED", "OVERRIDDEN")
 #: ``baseline_eligible=``: ``"passed"`` (default) leaves WARNED runs out, ``"warned"`` lets them in.
 ELIGIBILITY_CHOICES: tuple[str, ...] = ("passed", "warned")
 
@@ -35,8 +37,7 @@ def eligible_statuses(eligible: str) -> tuple[str, ...]:
     ``"passed"``: PASSED and NO_BASELINE (a first run has no baseline); ``"warned"``: WARNED too. Once a
     gate has decided for the key, the run's gate must also have passed or warned, or have been overridden
     (an override accepts the run whatever its comparison said)."""
-    if eligible not in ELIGIBILITY_CHOICES:
-        raise InputError(f"baseline_eligible={eligible!r} must be one of {', '.join(ELIGIBILITY_CHOICES)}.")
+    require_choice("baseline_eligible", eligible, ELIGIBILITY_CHOICES)
     if eligible == "warned":
         return BASELINE_ELIGIBLE_STATUSES
     return tuple(s for s in BASELINE_ELIGIBLE_STATUSES if s != Status.WARNED.value)

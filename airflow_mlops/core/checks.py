@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRIFT_METHODS",
+    "THRESHOLD_ATOL",
+    "THRESHOLD_RTOL",
     "BaselineCheck",
     "Drift",
     "Mean",
@@ -367,6 +369,8 @@ class MetricRegression(BaselineCheck):
 
     With ``higher_is_better`` the drop is ``baseline − current`` (else ``current − baseline``); with
     ``relative`` it is divided by ``|baseline|``. An improvement is a negative drop and passes.
+    ``primary=True``: the metric the key's model leaderboard ranks by (at most one per comparison; without
+    one, the first ``MetricRegression`` is).
     """
 
     metric: str
@@ -375,11 +379,17 @@ class MetricRegression(BaselineCheck):
     fail: float | None = None
     relative: bool = False
     higher_is_better: bool = True
+    primary: bool = False
     target: ClassVar[Literal["data", "metrics"]] = "metrics"
 
     def __post_init__(self) -> None:
         if not isinstance(self.metric, str) or not self.metric:
             raise InputError(f"MetricRegression: metric must be a metric name; got {self.metric!r}.")
+        for flag in ("relative", "higher_is_better", "primary"):
+            if not isinstance(getattr(self, flag), bool):
+                raise InputError(
+                    f"MetricRegression: {flag} must be True or False; got {getattr(self, flag)!r}."
+                )
         super().__post_init__()
 
     @property

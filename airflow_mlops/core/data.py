@@ -12,7 +12,12 @@ from airflow_mlops.exceptions import DataSourceError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_frame", "file_format", "read_file"]
+__all__ = [
+    "check_frame",
+    "file_format",
+    "file_modified_at",
+    "read_file",
+]
 
 _FORMATS = {
     ".csv": "csv",

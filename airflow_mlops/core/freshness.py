@@ -21,11 +21,17 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal, get_args
 
+from airflow_mlops.core.arguments import require_choice
 from airflow_mlops.core.checks import BaselineCheck
 from airflow_mlops.core.results import CheckResult, Status
 from airflow_mlops.exceptions import InputError
 
-__all__ = ["FRESHNESS_SOURCES", "Freshness", "format_duration"]
+__all__ = [
+    "FRESHNESS_SOURCES",
+    "Freshness",
+    "FreshnessSource",
+    "format_duration",
+]
 
 FreshnessSource = Literal["column", "file", "last_passed_run"]
 FRESHNESS_SOURCES: tuple[str, ...] = get_args(FreshnessSource)
@@ -75,10 +81,7 @@ class Freshness(BaselineCheck):
 
     def __post_init__(self) -> None:
         owner = f"Freshness({self.column!r})" if self.column else "Freshness"
-        if self.source not in FRESHNESS_SOURCES:
-            raise InputError(
-                f"{owner}: source={self.source!r} must be one of {', '.join(FRESHNESS_SOURCES)}."
-            )
+        require_choice(f"{owner}: source", self.source, FRESHNESS_SOURCES)
         if self.source == "column" and (not isinstance(self.column, str) or not self.column):
             raise InputError(f"{owner}: column= must name the timestamp column (or use source='file').")
         object.__setattr__(self, "warn", _seconds(owner, "warn", self.warn))

@@ -36,6 +36,7 @@ import logging
 import math
 import os
 import re
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -47,9 +48,16 @@ from airflow_mlops.exceptions import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.core.sql import SqlTarget
 
-__all__ = ["RESULT_FORMATS", "ResultFormat", "check_engine", "import_gx", "run_suite"]
+__all__ = [
+    "RESULT_FORMATS",
+    "SAMPLE_SIZE",
+    "ResultFormat",
+    "check_engine",
+    "import_gx",
+    "run_suite",
+]
 
 ResultFormat = Literal["BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"]
 SAMPLE_SIZE = 20
@@ -219,7 +227,7 @@ def run_suite(
     default_severity: Severity,
     result_format: str = "SUMMARY",
     frame: pd.DataFrame | None = None,
-    sql: SqlBatch | None = None,
+    sql: SqlTarget | None = None,
     source: str,
     columns: Sequence[str] | None = None,
     engine: str = "auto",
@@ -298,11 +306,10 @@ def _run_native(
 
 
 def check_engine(engine: str) -> None:
+    from airflow_mlops.core.arguments import require_choice
     from airflow_mlops.core.native import ENGINES
 
-    if engine not in ENGINES:
-        choices = ", ".join(repr(e) for e in ENGINES)
-        raise InputError(f"engine={engine!r} is not allowed; use one of {choices}.")
+    require_choice("engine", engine, ENGINES)
 
 
 def _check_native(planned: Sequence[tuple[ExpectationSpec, str, Severity]], sql: bool, source: str) -> None:
@@ -328,7 +335,7 @@ def _run_gx(
     *,
     suite_name: str,
     frame: pd.DataFrame | None,
-    sql: SqlBatch | None,
+    sql: SqlTarget | None,
     source: str,
     columns: Sequence[str] | None,
 ) -> list[CheckResult]:
@@ -386,7 +393,7 @@ def _validator(
     unique: str,
     *,
     frame: pd.DataFrame | None,
-    sql: SqlBatch | None,
+    sql: SqlTarget | None,
     result_format: ResultFormat,
 ) -> Any:
     """GX's validator of the batch, with the batch already read (so that a bad source raises here)."""
@@ -487,9 +494,15 @@ def _validate(
 
 
 def _lost_connection(exc: BaseException) -> bool:
-    """The database went away (a retry may cure it): not any one expectation's fault."""
-    import sqlalchemy as sa
+    """The database went away (a retry may cure it): not any one expectation's fault.
 
-    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, sa.exc.InterfaceError | sa.exc.TimeoutError | ConnectionError | TimeoutError)
+    SQLAlchemy's errors are looked up among the loaded modules, never imported (the core opens no
+    connection): an exception can only be one of them once SQLAlchemy is loaded.
+    """
+    errors: Any = sys.modules.get("sqlalchemy.exc")
+    if errors is not None:
+        if isinstance(exc, errors.DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, errors.InterfaceError | errors.TimeoutError):
+            return True
+    return isinstance(exc, ConnectionError | TimeoutError)

@@ -1,4 +1,4 @@
-"""Numbers as people read them: ``39.7 %``, ``0.21``, ``12,345``, ``1.2e-06``.
+"""Numbers as people read them: ``39.7 %``, ``0.213``, ``12,345``, ``1.2e-06``.
 
 Pages, e-mails and the CLI show these short forms; the JSON API and the pages' hover text (``title``)
 keep full precision (:func:`full`). Pure Python: no Airflow, no numpy.
@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["RATE_CHECK_TYPES", "expected_text", "full", "human", "percent"]
+__all__ = ["RATE_CHECK_TYPES", "duration", "expected_text", "full", "human", "percent"]
 
 #: Check types whose observed and baseline values are fractions of rows, shown as percentages.
 RATE_CHECK_TYPES = frozenset({"NullRate"})
@@ -28,9 +28,9 @@ def percent(value: float, *, digits: int = 1) -> str:
 def human(value: Any, *, rate: bool = False) -> str:
     """A value as a reader wants it on a page or in a mail.
 
-    Integers get thousands separators; floats two significant digits below 1 (``0.21``), three up to
-    1,000 (``39.7``), none after the point above (``12,346``); scientific notation only for magnitudes
-    below 0.001 or of 10^15 and more. ``rate=True`` shows a fraction as a percentage. Mappings and lists
+    Integers get thousands separators; floats three significant digits up to 1,000 (``0.213``, ``0.996``,
+    ``39.7``), none after the point above (``12,346``); scientific notation (two digits) only for
+    magnitudes below 0.001 or of 10^15 and more. ``rate=True`` shows a fraction as a percentage. Mappings and lists
     are shown item by item; ``None`` is empty; anything else is ``str()``.
     """
     if value is None:
@@ -57,8 +57,6 @@ def _float(value: float, *, rate: bool) -> str:
     if magnitude == 0:
         return "0"
     if magnitude < 1e-3 or magnitude >= 1e15:
-        return f"{value:.2g}"
-    if magnitude < 1:
         return f"{value:.2g}"
     if magnitude < 1000:
         return f"{value:.3g}"
@@ -89,3 +87,11 @@ def expected_text(result: Mapping[str, Any]) -> str:
         rate = result.get("check_type") in RATE_CHECK_TYPES
         return " · ".join(f"{k} {human(v, rate=rate)}" for k, v in threshold.items() if v is not None)
     return ""
+
+
+def duration(seconds: float | None) -> str:
+    """A span for people: ``3 d 4 h``, ``5 h 12 min``; ``not yet`` for ``None``."""
+    if seconds is None:
+        return "not yet"
+    days, rest = divmod(int(seconds), 86400)
+    return f"{days} d {rest // 3600} h" if days else f"{rest // 3600} h {rest % 3600 // 60} min"

@@ -27,11 +27,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from airflow_mlops.exceptions import InputError
+from airflow_mlops.exceptions import OwnersError
 from airflow_mlops.urls import UrlError, check_url
 
 __all__ = [
     "CHANNEL_TYPES",
+    "MAX_DURATION",
     "MAX_REGISTRY_BYTES",
     "Channel",
     "OwnerRegistry",
@@ -53,10 +54,6 @@ _TEAM_KEYS = ("display_name", "channels", "runbook_url", "policy")
 _POLICY_KEYS = ("page_on", "renotify_after", "warnings")
 #: A registry file larger than this is refused unread: a real one is a few KB.
 MAX_REGISTRY_BYTES = 1_000_000
-
-
-class OwnersError(InputError):
-    """The owner registry is malformed, or names an unknown team."""
 
 
 def parse_duration(value: Any, *, where: str = "duration") -> timedelta:

@@ -12,16 +12,19 @@ from typing import Any, NotRequired, TypedDict
 from airflow_mlops.urls import MAX_URL_LENGTH
 
 __all__ = [
+    "GATE_PASSING_STATUSES",
+    "GATE_STATUSES",
     "MAX_LISTED",
     "RESULT_FORMATS",
     "CheckResult",
     "CheckRunSummary",
-    "FailingCheck",
+    "FailingResult",
     "Severity",
     "Status",
     "aggregate_status",
     "engine_counts",
     "format_results_table",
+    "headline",
     "json_safe",
     "summarize",
 ]
@@ -56,6 +59,13 @@ class Status(enum.StrEnum):
     def is_blocking(self) -> bool:
         return self in (Status.FAILED, Status.ERRORED)
 
+
+#: Statuses a gate decision can have (the filter choices of the pages and the API).
+GATE_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s not in (Status.INFO, Status.NO_BASELINE))
+#: Gate decisions that let the run through, and make its profiles eligible as a baseline.
+GATE_PASSING_STATUSES: tuple[str, ...] = tuple(
+    s.value for s in Status if s.value in GATE_STATUSES and not s.is_blocking
+)
 
 _STATUS_RANK = {
     Status.PASSED: 0,
@@ -204,7 +214,38 @@ def aggregate_status(statuses: Iterable[Status]) -> Status:
     return Status.PASSED if worst is Status.INFO else worst
 
 
-class FailingCheck(TypedDict):
+def headline(results: Sequence[CheckResult], *, baseline_key: str | None = None) -> str:
+    """The one-line message of a check run, recorded with it (the CLI, the pages and the task log show it).
+
+    Checks not compared for want of a baseline are said to be so, never counted as passed:
+    ``no baseline yet for 'k': profile recorded, 9 checks not compared``.
+    """
+    bad = [r for r in results if not r.passed]
+    if bad:
+        parts = []
+        for r in sorted(bad, key=lambda r: -r.status.rank)[:MAX_LISTED]:
+            detail = r.message or f"observed {r.observed!r}"
+            parts.append(f"{r.name} {r.status.value}: {detail}")
+        more = f" (+{len(bad) - MAX_LISTED} more)" if len(bad) > MAX_LISTED else ""
+        return f"{len(bad)} of {len(results)} checks did not pass: " + "; ".join(parts) + more
+    uncompared = sum(r.status is Status.NO_BASELINE for r in results)
+    if not uncompared:
+        return f"all {len(results)} checks passed"
+    key = f" for '{baseline_key}'" if baseline_key else ""
+    what = f"no baseline yet{key}: profile recorded, {_checks(uncompared)} not compared"
+    compared = len(results) - uncompared
+    return what if not compared else f"{_checks(compared)} passed; {what}"
+
+
+def _checks(count: int) -> str:
+    return f"{count} check" if count == 1 else f"{count} checks"
+
+
+class FailingResult(TypedDict):
+    """One check result that did not pass, as listed in a :class:`CheckRunSummary` (XCom).
+
+    Not :class:`airflow_mlops.core.gate.FailingCheck`, which is a gate's failing upstream check."""
+
     name: str
     column: str | None
     status: str
@@ -225,7 +266,7 @@ class CheckRunSummary(TypedDict):
     check_run_id: int | None
     owner: str | None
     counts: dict[str, int]
-    failing: list[FailingCheck]
+    failing: list[FailingResult]
     message: str
     incident_id: NotRequired[int | None]
     report_url: NotRequired[str]
@@ -272,7 +313,7 @@ def summarize(
         owner=owner,
         counts=counts,
         failing=[
-            FailingCheck(
+            FailingResult(
                 name=r.name,
                 column=r.column,
                 status=r.status.value,

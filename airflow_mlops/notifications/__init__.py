@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from airflow_mlops.notifications.email import AlertEmailNotifier
 from airflow_mlops.notifications.webhook import WebhookNotifier
 
-__all__ = ["WebhookNotifier"]
+__all__ = ["AlertEmailNotifier", "WebhookNotifier"]

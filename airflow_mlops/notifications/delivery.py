@@ -7,8 +7,15 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlops.core.messages import render_html, render_text, with_allowed_links
+from airflow_mlops.core.messages import (
+    render_html,
+    render_slack_blocks,
+    render_text,
+    slack_text,
+    with_allowed_links,
+)
 from airflow_mlops.core.owners import Channel
+from airflow_mlops.exceptions import DeliveryError
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseNotifier
@@ -18,8 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["DeliveryReport", "build_notifier", "channel_key", "deliver"]
 
 log = logging.getLogger(__name__)
-DEFAULT_FROM = "airflow-mlops@localhost"
-_EXTRAS = {"slack": "slack", "pagerduty": "pagerduty"}
+#: The Airflow provider each channel needs (the extra of the same name installs it).
+_PROVIDERS = {"slack": "apache-airflow-providers-slack", "pagerduty": "apache-airflow-providers-pagerduty"}
 
 
 def channel_key(channel: Channel) -> str:
@@ -28,18 +35,21 @@ def channel_key(channel: Channel) -> str:
 
 
 def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -> BaseNotifier:
-    """The Airflow notifier for a channel: SMTP, Slack webhook, PagerDuty or our JSON webhook. Links are
+    """The Airflow notifier for a channel: e-mail (text and HTML parts, through the smtp provider's hook),
+    Slack webhook (Block Kit blocks with a text fallback), PagerDuty or our JSON webhook. Links are
     checked again here (a payload queued before the checks existed may hold any URL)."""
     payload = with_allowed_links(payload)
     if channel.type == "email":
-        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+        from airflow_mlops.notifications.email import AlertEmailNotifier
 
-        return SmtpNotifier(
+        sender = channel.options.get("from_email")
+        return AlertEmailNotifier(
             to=list(channel.to),
-            from_email=str(channel.options.get("from_email", DEFAULT_FROM)),
             subject=subject,
-            html_content=render_html(payload),
+            text=render_text(payload),
+            html=render_html(payload),
             smtp_conn_id=channel.conn_id or "smtp_default",
+            from_email=str(sender) if sender else None,
         )
     if channel.type == "webhook":
         from airflow_mlops.notifications.webhook import WebhookNotifier
@@ -50,7 +60,10 @@ def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -
             from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
             return SlackWebhookNotifier(
-                slack_webhook_conn_id=str(channel.conn_id), text=f"*{subject}*\n{render_text(payload)}"
+                slack_webhook_conn_id=str(channel.conn_id),
+                text=slack_text(subject, payload),
+                blocks=render_slack_blocks(subject, payload),
+                unfurl_links=False,
             )
         from airflow.providers.pagerduty.notifications.pagerduty import PagerdutyNotifier
 
@@ -64,9 +77,10 @@ def build_notifier(channel: Channel, *, subject: str, payload: dict[str, Any]) -
             custom_details=payload,
         )
     except ImportError as exc:
-        extra = _EXTRAS.get(channel.type, channel.type)
-        raise RuntimeError(
-            f"the {channel.type} channel needs its Airflow provider: pip install 'airflow-mlops[{extra}]' ({exc})"
+        provider = _PROVIDERS.get(channel.type, channel.type)
+        raise DeliveryError(
+            f"the {channel.type} channel needs its Airflow provider: pip install {provider} (or the "
+            f"'{channel.type}' extra from the checkout: pip install -e '.[{channel.type}]') ({exc})"
         ) from None
 
 

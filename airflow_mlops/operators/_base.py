@@ -12,31 +12,32 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_mlops.core.arguments import require_bool
 from airflow_mlops.core.results import (
-    MAX_LISTED,
     CheckResult,
     CheckRunSummary,
     Severity,
     Status,
     aggregate_status,
     format_results_table,
+    headline,
     summarize,
 )
-from airflow_mlops.exceptions import InputError, MlopsError, StoreError
+from airflow_mlops.exceptions import ArgumentError, InputError, MlopsError, StoreError
 from airflow_mlops.links import QualityReportLink
 from airflow_mlops.sources import SqlSource
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.engines.sql import SqlBatch
     from airflow_mlops.store import ProfileRecord
 
 __all__ = [
+    "SUMMARY_XCOM_KEY",
     "CheckOutcome",
     "MlopsCheckOperator",
     "call_with_context",
-    "check_choice",
     "describe_data",
     "validate_data_argument",
 ]
@@ -45,16 +46,9 @@ __all__ = [
 SUMMARY_XCOM_KEY = "mlops_summary"
 
 
-def check_choice(argument: str, value: Any, allowed: Sequence[Any]) -> None:
-    """Raise a ValueError naming the argument, the allowed values and the bad value."""
-    if value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{argument}={value!r} is not allowed; use one of {choices}.")
-
-
 def validate_data_argument(data: Any, *, task_id: str) -> None:
     if data is None or not (callable(data) or isinstance(data, str | os.PathLike | SqlSource)):
-        raise TypeError(
+        raise ArgumentError(
             f"{task_id}: data= must be a callable returning a pandas DataFrame, a CSV/Parquet path or URI, or "
             f"SqlSource(conn_id=..., table=...|query=...); got {type(data).__name__}."
         )
@@ -95,9 +89,7 @@ class MlopsCheckOperator(BaseOperator):
 
     def __init__(self, *, fail_task: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not isinstance(fail_task, bool):
-            raise TypeError(f"{self.task_id}: fail_task= must be True or False; got {fail_task!r}.")
-        self.fail_task = fail_task
+        self.fail_task = require_bool(f"{self.task_id}: fail_task", fail_task)
 
     def _exclude_callable_from_templates(self, field_name: str, value: Any) -> None:
         """Airflow 3 calls callables found in template fields while rendering; a data callable must
@@ -151,98 +143,29 @@ class MlopsCheckOperator(BaseOperator):
 
     # -- the one execution path -------------------------------------------------------------------
     def execute(self, context: Context) -> CheckRunSummary:
-        from airflow_mlops.config import get_store
-        from airflow_mlops.store import CheckRunRecord
-
+        """Check, record the outcome, push the summary, then raise once (one failure path)."""
         ti = context["ti"]
-        try:
-            store = get_store()
-            store.ensure_ready()
-        except MlopsError as exc:
-            # Fail closed, and still say so in the log and XCom: nothing may look like a pass.
-            message = f"ERRORED: results store unavailable, nothing was checked or recorded: {exc}"
-            self.log.error("%s %s", self.kind, message)
-            ti.xcom_push(
-                key=SUMMARY_XCOM_KEY,
-                value=summarize(
-                    status=Status.ERRORED,
-                    kind=self.kind,
-                    results=[],
-                    dag_id=ti.dag_id,
-                    task_id=ti.task_id,
-                    run_id=ti.run_id,
-                    try_number=ti.try_number,
-                    check_run_id=None,
-                    owner=self.owner,
-                    message=message,
-                ),
-            )
-            raise AirflowException(f"{self.task_id}: {message}") from None
-
+        store = self._ready_store(ti)
         started = datetime.now(UTC)
-        retryable = False
-        try:
-            outcome = self.run_checks(context)
-            self._check_result_count(outcome)
-            if not outcome.results:
-                outcome.results.append(
-                    CheckResult(
-                        name="no_checks",
-                        check_type="internal",
-                        status=Status.ERRORED,
-                        message="no check produced a result; a run that checks nothing cannot pass.",
-                    )
-                )
-        except InputError as exc:
-            outcome = _errored(str(exc), Severity.FAIL)
-        except Exception as exc:
-            retryable = _is_infrastructure_error(exc)
-            self.log.exception("%s: a check crashed", self.task_id)
-            outcome = _errored(f"{type(exc).__name__}: {exc}", Severity.FAIL)
+        outcome, retryable = self._checked_outcome(context)
         status = outcome.status or aggregate_status(r.status for r in outcome.results)
-        message = outcome.message or _headline(status, outcome.results)
+        message = outcome.message or headline(outcome.results, baseline_key=outcome.baseline_key)
+        check_run_id = self._record_outcome(context, store, outcome, status, message, started)
+        summary = self._summary(ti, status, outcome.results, check_run_id, message)
+        self._log_outcome(status, outcome, message)
+        self._lineage_results = list(outcome.results)  # read by the OpenLineage listener after execute
+        summary = self.after_record(context, status, outcome, summary)
+        ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
+        self._raise_for(status, message, retryable=retryable, context=context, summary=summary)
+        return summary
 
-        dag_run = context["dag_run"]
-        run_after = getattr(dag_run, "run_after", None)
-        logical_date = context.get("logical_date")
-        finished = datetime.now(UTC)
-        summary_extra = dict(outcome.extra_summary)
-        try:
-            check_run_id = store.record_check_run(
-                CheckRunRecord(
-                    dag_id=ti.dag_id,
-                    task_id=ti.task_id,
-                    run_id=ti.run_id,
-                    map_index=ti.map_index if ti.map_index is not None else -1,
-                    try_number=ti.try_number,
-                    kind=self.kind,
-                    status=status.value,
-                    logical_date=logical_date,
-                    run_after=run_after,
-                    owner=self.owner,
-                    data_source=outcome.data_source,
-                    suite_name=outcome.suite_name,
-                    started_at=started,
-                    finished_at=finished,
-                    message=message,
-                    summary=summary_extra or None,
-                    baseline_key=outcome.baseline_key,
-                    team=_team(dag_run),
-                ),
-                outcome.results,
-                profile=outcome.profile,
-            )
-        except StoreError as exc:
-            raise AirflowException(
-                f"{self.task_id}: the outcome ({status.value}) could not be recorded: {exc}"
-            ) from None
-        except InputError as exc:  # the write itself is refused (a baseline key another DAG claimed since)
-            raise AirflowFailException(f"{self.task_id}: ERRORED: nothing was recorded: {exc}") from None
-
-        summary = summarize(
+    def _summary(
+        self, ti: Any, status: Status, results: Sequence[CheckResult], check_run_id: int | None, message: str
+    ) -> CheckRunSummary:
+        return summarize(
             status=status,
             kind=self.kind,
-            results=outcome.results,
+            results=results,
             dag_id=ti.dag_id,
             task_id=ti.task_id,
             run_id=ti.run_id,
@@ -251,12 +174,88 @@ class MlopsCheckOperator(BaseOperator):
             owner=self.owner,
             message=message,
         )
-        self._log_outcome(status, outcome, message)
-        self._lineage_results = list(outcome.results)  # read by the OpenLineage listener after execute
-        summary = self.after_record(context, status, outcome, summary)
-        ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
-        self._raise_for(status, message, retryable=retryable, context=context, summary=summary)
-        return summary
+
+    def _ready_store(self, ti: Any) -> Any:
+        """The results store, migrated; else ERRORED in the log and XCom, and a retryable failure."""
+        from airflow_mlops.config import get_store
+
+        try:
+            store = get_store()
+            store.ensure_ready()
+        except MlopsError as exc:
+            # Fail closed, and still say so in the log and XCom: nothing may look like a pass.
+            message = f"ERRORED: results store unavailable, nothing was checked or recorded: {exc}"
+            self.log.error("%s %s", self.kind, message)
+            ti.xcom_push(key=SUMMARY_XCOM_KEY, value=self._summary(ti, Status.ERRORED, [], None, message))
+            raise AirflowException(f"{self.task_id}: {message}") from None
+        return store
+
+    def _checked_outcome(self, context: Context) -> tuple[CheckOutcome, bool]:
+        """What :meth:`run_checks` found, or an ERRORED outcome when it could not run; and whether a
+        retry may help (an infrastructure error)."""
+        try:
+            outcome = self.run_checks(context)
+            self._check_result_count(outcome)
+        except InputError as exc:
+            return _errored(str(exc), Severity.FAIL), False
+        except Exception as exc:
+            self.log.exception("%s: a check crashed", self.task_id)
+            return _errored(f"{type(exc).__name__}: {exc}", Severity.FAIL), _is_infrastructure_error(exc)
+        if not outcome.results:
+            outcome.results.append(
+                CheckResult(
+                    name="no_checks",
+                    check_type="internal",
+                    status=Status.ERRORED,
+                    message="no check produced a result; a run that checks nothing cannot pass.",
+                )
+            )
+        return outcome, False
+
+    def _record_outcome(
+        self,
+        context: Context,
+        store: Any,
+        outcome: CheckOutcome,
+        status: Status,
+        message: str,
+        started: datetime,
+    ) -> int | None:
+        """Record the check run and its results (idempotent per try); the id of the check run."""
+        from airflow_mlops.store import CheckRunRecord
+
+        ti, dag_run = context["ti"], context["dag_run"]
+        record = CheckRunRecord(
+            dag_id=ti.dag_id,
+            task_id=ti.task_id,
+            run_id=ti.run_id,
+            map_index=ti.map_index if ti.map_index is not None else -1,
+            try_number=ti.try_number,
+            kind=self.kind,
+            status=status.value,
+            logical_date=context.get("logical_date"),
+            run_after=getattr(dag_run, "run_after", None),
+            owner=self.owner,
+            data_source=outcome.data_source,
+            suite_name=outcome.suite_name,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            message=message,
+            summary=dict(outcome.extra_summary) or None,
+            baseline_key=outcome.baseline_key,
+            team=_team(dag_run),
+        )
+        try:
+            check_run_id: int | None = store.record_check_run(
+                record, outcome.results, profile=outcome.profile
+            )
+            return check_run_id
+        except StoreError as exc:
+            raise AirflowException(
+                f"{self.task_id}: the outcome ({status.value}) could not be recorded: {exc}"
+            ) from None
+        except InputError as exc:  # the write itself is refused (a baseline key another DAG claimed since)
+            raise AirflowFailException(f"{self.task_id}: ERRORED: nothing was recorded: {exc}") from None
 
     # -- OpenLineage (apache-airflow-providers-openlineage calls these when it is installed) ----------
     def _openlineage(self) -> Any:
@@ -332,18 +331,6 @@ def _errored(message: str, severity: Severity) -> CheckOutcome:
         ],
         message=message,
     )
-
-
-def _headline(status: Status, results: Sequence[CheckResult]) -> str:
-    bad = [r for r in results if not r.passed]
-    if not bad:
-        return f"all {len(results)} checks passed"
-    parts = []
-    for r in sorted(bad, key=lambda r: -r.status.rank)[:MAX_LISTED]:
-        detail = r.message or f"observed {r.observed!r}"
-        parts.append(f"{r.name} {r.status.value}: {detail}")
-    more = f" (+{len(bad) - MAX_LISTED} more)" if len(bad) > MAX_LISTED else ""
-    return f"{len(bad)} of {len(results)} checks did not pass: " + "; ".join(parts) + more
 
 
 def _is_infrastructure_error(exc: BaseException) -> bool:

@@ -12,7 +12,10 @@ from typing import Any
 
 from airflow_mlops.core.results import CheckResult
 
-__all__ = ["operator_lineage"]
+__all__ = [
+    "dataset_identity",
+    "operator_lineage",
+]
 
 _SEVERITY = {"fail": "error", "warn": "warn", "info": "info"}
 

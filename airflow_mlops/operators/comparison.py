@@ -7,15 +7,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_mlops.core.arguments import argument_error, require_choice, require_str_list
 from airflow_mlops.core.baseline import ELIGIBILITY_CHOICES, BaselinePolicy, parse_policy
 from airflow_mlops.core.checks import BaselineCheck
+from airflow_mlops.core.leaderboard import primary_metric
 from airflow_mlops.core.results import CheckResult, Severity, Status
-from airflow_mlops.exceptions import InputError
+from airflow_mlops.exceptions import ArgumentError, InputError
 from airflow_mlops.operators._base import (
     CheckOutcome,
     MlopsCheckOperator,
     call_with_context,
-    check_choice,
     validate_data_argument,
 )
 
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 
     from airflow_mlops.store import ProfileRecord, ResultsStore
 
-__all__ = ["BaselineComparisonOperator"]
+__all__ = [
+    "MISSING_BASELINE_CHOICES",
+    "BaselineComparisonOperator",
+]
 
 MISSING_BASELINE_CHOICES = ("pass", "warn", "fail")
 
@@ -79,48 +83,55 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(fail_task=fail_task, **kwargs)
-        if share_baseline_with is not None and (
-            isinstance(share_baseline_with, str)
-            or not isinstance(share_baseline_with, Sequence)
-            or not all(isinstance(d, str) and d.strip() for d in share_baseline_with)
-        ):
-            raise TypeError(
-                f"{self.task_id}: share_baseline_with= must be a list of DAG ids (or None); got "
-                f"{share_baseline_with!r}."
+        shared = require_str_list(
+            f"{self.task_id}: share_baseline_with",
+            share_baseline_with,
+            what="a list of DAG ids",
+            optional=True,
+        )
+        if shared is not None and not all(d.strip() for d in shared):
+            raise argument_error(
+                f"{self.task_id}: share_baseline_with", "a list of DAG ids (or None)", shared
             )
         if (data is None) == (metrics is None):
-            raise TypeError(
+            raise ArgumentError(
                 f"{self.task_id}: give exactly one of data= (a data profile) or metrics= (model metrics)."
             )
         if data is not None:
             validate_data_argument(data, task_id=self.task_id)
         if isinstance(checks, BaselineCheck) or not isinstance(checks, Sequence) or not checks:
-            raise TypeError(
+            raise ArgumentError(
                 f"{self.task_id}: checks= must be a non-empty list of airflow_mlops.checks objects."
             )
         target = "metrics" if metrics is not None else "data"
         for check in checks:
             if not isinstance(check, BaselineCheck):
-                raise TypeError(
+                raise ArgumentError(
                     f"{self.task_id}: checks= holds {check!r}, which is not a check from airflow_mlops.checks."
                 )
             if check.target != target:
-                raise TypeError(
+                raise ArgumentError(
                     f"{self.task_id}: {check.name} compares {check.target}, but this task has {target}= "
                     f"(use {'metrics=' if check.target == 'metrics' else 'data='} for it, in another task)."
                 )
         names = [c.name for c in checks]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise TypeError(f"{self.task_id}: checks= repeats {', '.join(duplicates)}; give each check once.")
+            raise ArgumentError(
+                f"{self.task_id}: checks= repeats {', '.join(duplicates)}; give each check once."
+            )
+        try:
+            primary_metric(checks)
+        except InputError as exc:
+            raise ArgumentError(f"{self.task_id}: {exc}") from None
         if not _is_template(baseline):
             parse_policy(baseline, argument=f"{self.task_id}: baseline")
         if not _is_template(on_missing_baseline):
-            check_choice(
+            require_choice(
                 f"{self.task_id}: on_missing_baseline", on_missing_baseline, MISSING_BASELINE_CHOICES
             )
         if not _is_template(baseline_eligible):
-            check_choice(f"{self.task_id}: baseline_eligible", baseline_eligible, ELIGIBILITY_CHOICES)
+            require_choice(f"{self.task_id}: baseline_eligible", baseline_eligible, ELIGIBILITY_CHOICES)
         self.data = data
         self.metrics = metrics
         self.checks = list(checks)
@@ -128,7 +139,7 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         self.baseline_key = baseline_key
         self.on_missing_baseline = on_missing_baseline
         self.baseline_eligible = baseline_eligible
-        self.share_baseline_with = list(share_baseline_with) if share_baseline_with is not None else None
+        self.share_baseline_with = shared
         self._exclude_callable_from_templates("data", data)
         self._exclude_callable_from_templates("metrics", metrics)
 
@@ -137,10 +148,10 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         from airflow_mlops.config import get_store
 
         policy = parse_policy(self.baseline, argument=f"{self.task_id}: baseline")
-        check_choice(
+        require_choice(
             f"{self.task_id}: on_missing_baseline", self.on_missing_baseline, MISSING_BASELINE_CHOICES
         )
-        check_choice(f"{self.task_id}: baseline_eligible", self.baseline_eligible, ELIGIBILITY_CHOICES)
+        require_choice(f"{self.task_id}: baseline_eligible", self.baseline_eligible, ELIGIBILITY_CHOICES)
         ti = context["ti"]
         key = self.baseline_key or f"{ti.dag_id}.{ti.task_id}"
         store = get_store()
@@ -179,13 +190,8 @@ class BaselineComparisonOperator(MlopsCheckOperator):
         run_id: str,
         run_after: Any,
     ) -> CheckOutcome:
-        from airflow_mlops.core.profile import (
-            DatasetProfile,
-            median_profile,
-            own_binned,
-            profile_frame,
-            profile_sql,
-        )
+        from airflow_mlops.core.profile import DatasetProfile, median_profile, own_binned, profile_frame
+        from airflow_mlops.engines.sql import profile_sql
 
         frame, batch, description = self.load_data(self.data, context)
         if batch is not None:
@@ -412,10 +418,14 @@ class BaselineComparisonOperator(MlopsCheckOperator):
             "profile_ids": [r.id for r in rows],
             "run_ids": [r.run_id for r in rows],
         }
+        primary = primary_metric(self.checks)
+        extra: dict[str, Any] = {"baseline": baseline_info}
+        if primary is not None:  # the model leaderboard of the key ranks by it
+            extra["primary_metric"] = {"name": primary.name, "higher_is_better": primary.higher_is_better}
         return CheckOutcome(
             results=results,
             data_source=source,
-            extra_summary={"baseline": baseline_info},
+            extra_summary=extra,
             profile=record,
             baseline_key=key,
         )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowFailException, DownstreamTasksSkipped
 
+from airflow_mlops.core.arguments import require_bool, require_choice, require_str_list
 from airflow_mlops.core.results import CheckResult, CheckRunSummary, Severity, Status
 from airflow_mlops.exceptions import MlopsError
-from airflow_mlops.operators._base import CheckOutcome, MlopsCheckOperator, check_choice
+from airflow_mlops.operators._base import CheckOutcome, MlopsCheckOperator
+from airflow_mlops.operators._gate_alerts import GateAlerting
 from airflow_mlops.urls import check_url, report_path
 
 if TYPE_CHECKING:
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
     from airflow_mlops.core.gate import GateDecision, UpstreamCheck
     from airflow_mlops.core.owners import Team
 
-__all__ = ["QualityGateOperator"]
+__all__ = [
+    "ON_FAIL_CHOICES",
+    "QualityGateOperator",
+]
 
 ON_FAIL_CHOICES = ("fail", "skip", "approve")
 
@@ -32,7 +36,7 @@ def _is_check_task(task: Any) -> bool:
     return isinstance(operator_class, type) and issubclass(operator_class, MlopsCheckOperator)
 
 
-class QualityGateOperator(MlopsCheckOperator):
+class QualityGateOperator(GateAlerting, MlopsCheckOperator):
     """Decide PASSED, WARNED or FAILED from the recorded results of the upstream check tasks of this
     DAG run, and route one de-duplicated alert to the owning team.
 
@@ -72,19 +76,14 @@ class QualityGateOperator(MlopsCheckOperator):
         if owner is not None:
             kwargs["owner"] = owner
         super().__init__(trigger_rule=trigger_rule, **kwargs)
-        if checks is not None and (isinstance(checks, str) or not all(isinstance(c, str) for c in checks)):
-            raise TypeError(f"{self.task_id}: checks= must be a list of task ids; got {checks!r}.")
-        check_choice(f"{self.task_id}: on_fail", on_fail, ON_FAIL_CHOICES)
-        for name, value in (("notify", notify), ("ignore_skipped", ignore_skipped)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{self.task_id}: {name}= must be True or False; got {value!r}.")
+        where = self.task_id
+        self.checks = require_str_list(f"{where}: checks", checks, what="a list of task ids", optional=True)
+        self.on_fail = require_choice(f"{where}: on_fail", on_fail, ON_FAIL_CHOICES)
+        self.notify = require_bool(f"{where}: notify", notify)
+        self.ignore_skipped = require_bool(f"{where}: ignore_skipped", ignore_skipped)
         if runbook_url is not None and not _is_template(runbook_url):
-            check_url(runbook_url, where=f"{self.task_id}: runbook_url")
-        self.checks = list(checks) if checks is not None else None
-        self.on_fail = on_fail
+            check_url(runbook_url, where=f"{where}: runbook_url")
         self.runbook_url = runbook_url
-        self.notify = notify
-        self.ignore_skipped = ignore_skipped
         self._check_owner_at_parse_time()
 
     def _check_owner_at_parse_time(self) -> None:
@@ -127,8 +126,10 @@ class QualityGateOperator(MlopsCheckOperator):
         task_ids = self._upstream_ids()
         found: list[UpstreamCheck] = []
         missing: list[str] = []
+        self._upstream_runs: list[Any] = []  # what alerts show beside the decision (_alert_inputs)
         for task_id in task_ids:
             runs = store.latest_task_runs(dag_id=ti.dag_id, run_id=ti.run_id, task_id=task_id)
+            self._upstream_runs += runs
             if not runs:
                 missing.append(task_id)
             for run in runs:
@@ -237,104 +238,6 @@ class QualityGateOperator(MlopsCheckOperator):
         if status in (Status.PASSED, Status.WARNED, Status.OVERRIDDEN):
             self._emit_asset_extra(context, summary)
         return summary
-
-    def _alert(
-        self, context: Context, status: Status, decision: GateDecision, summary: CheckRunSummary, url: str
-    ) -> int | None:
-        from datetime import datetime
-
-        from airflow_mlops.config import get_store
-        from airflow_mlops.core.alerts import IncidentView, fingerprint, route_failure
-        from airflow_mlops.core.messages import alert_payload, alert_subject, data_date
-        from airflow_mlops.core.owners import TeamPolicy
-        from airflow_mlops.notifications.delivery import channel_key, deliver
-
-        ti = context["ti"]
-        store = get_store()
-        team = getattr(self, "_team", None)
-        if team is None:
-            self.log.warning(
-                "no owner registry: the decision is recorded, but nobody is notified. Create owners.yaml "
-                "([mlops] owners_file) with team %r to route alerts.",
-                self.owner,
-            )
-        policy = team.policy if team is not None else TeamPolicy()
-        channels = list(team.channels) if team is not None else []
-        failing = status in (Status.FAILED, Status.WARNED)
-        severity = decision.severity or Severity.FAIL
-        failing_keys = [f.key for f in decision.failing if f.status in ("FAILED", "ERRORED")] or [
-            f.key for f in decision.failing
-        ]
-        print_fingerprint = fingerprint(ti.dag_id, ti.task_id, failing_keys) if failing else None
-        now = datetime.now(UTC)
-
-        def route(incident: Any) -> Any:
-            view = None
-            if incident is not None:
-                view = IncidentView(
-                    status=incident.status,
-                    severity=Severity(incident.severity),
-                    last_run_id=incident.last_run_id,
-                    last_notified_at=_aware(incident.last_notified_at),
-                    snoozed_until=_aware(incident.snoozed_until),
-                )
-            return route_failure(view, severity=severity, run_id=ti.run_id, now=now, policy=policy)
-
-        def message(incident: Any, kind: str) -> tuple[str, dict[str, Any]]:
-            payload = alert_payload(
-                kind=kind,
-                incident_id=incident.id,
-                owner=self.owner,
-                team_name=team.display_name if team is not None else None,
-                dag_id=ti.dag_id,
-                gate_task_id=ti.task_id,
-                run_id=ti.run_id,
-                severity=incident.severity,
-                failing=[f.__dict__ for f in decision.failing]
-                if kind != "resolved"
-                else [
-                    {"task_id": c.split(":")[0], "check": c.split(":", 1)[-1], "status": "RESOLVED"}
-                    for c in incident.failing_checks
-                ],
-                first_seen=_aware(incident.first_seen).isoformat() if incident.first_seen else None,
-                count=incident.count,
-                report_url=url,
-                runbook_url=self._runbook(),
-            )
-            dag_run = context.get("dag_run")
-            checks = (
-                [f.check for f in decision.failing]
-                if kind != "resolved"
-                else [c.split(":", 1)[-1] for c in incident.failing_checks]
-            )
-            subject = alert_subject(
-                kind, severity=incident.severity, dag_id=ti.dag_id, gate_task_id=ti.task_id, owner=self.owner,
-                data_date=data_date(getattr(dag_run, "logical_date", None), getattr(dag_run, "run_after", None)),
-                checks=checks,
-            )  # fmt: skip
-            return subject, payload
-
-        outcome = store.apply_gate_outcome(
-            dag_id=ti.dag_id,
-            gate_task_id=ti.task_id,
-            run_id=ti.run_id,
-            owner=self.owner,
-            failing=failing,
-            severity=severity.value if failing else None,
-            fingerprint=print_fingerprint,
-            failing_checks=sorted(set(failing_keys)),
-            summary={"message": summary["message"], "failing": summary["failing"]},
-            runbook_url=self._runbook(),
-            check_run_id=summary["check_run_id"],
-            route=route,
-            channels=[channel_key(c) for c in channels],
-            message=message,
-        )
-        self.log.info("alerting: %s (%s)", outcome.action, outcome.reason)
-        report = deliver(store, outcome.notification_ids, channels)
-        for notification_id, _, error in report.failed:
-            self.log.error("notification %s could not be delivered: %s", notification_id, error)
-        return outcome.incident_id
 
     def _emit_asset_extra(self, context: Context, summary: CheckRunSummary) -> None:
         if not self.outlets:
@@ -471,14 +374,6 @@ class QualityGateOperator(MlopsCheckOperator):
 def _is_template(value: Any) -> bool:
     """A Jinja template, checked once rendered."""
     return isinstance(value, str) and ("{{" in value or "{%" in value)
-
-
-def _aware(value: Any) -> Any:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-
-    if value is not None and getattr(value, "tzinfo", None) is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _upstream_result(upstream: UpstreamCheck, decision: GateDecision) -> CheckResult:

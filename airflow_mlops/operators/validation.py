@@ -6,12 +6,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_mlops.core.arguments import require_choice
 from airflow_mlops.core.native import ENGINES
 from airflow_mlops.core.results import RESULT_FORMATS, engine_counts
+from airflow_mlops.exceptions import ArgumentError
 from airflow_mlops.operators._base import (
     CheckOutcome,
     MlopsCheckOperator,
-    check_choice,
     validate_data_argument,
 )
 
@@ -20,7 +21,10 @@ if TYPE_CHECKING:
 
     from airflow_mlops.core.results import CheckRunSummary, Status
 
-__all__ = ["DataValidationOperator"]
+__all__ = ["SEVERITY_CHOICES", "DataValidationOperator"]
+
+#: ``severity=`` for expectations that carry no severity of their own.
+SEVERITY_CHOICES: tuple[str, ...] = ("fail", "warn")
 
 
 class DataValidationOperator(MlopsCheckOperator):
@@ -76,16 +80,16 @@ class DataValidationOperator(MlopsCheckOperator):
                 or hasattr(suite, "expectations")
             )
         ):
-            raise TypeError(
+            raise ArgumentError(
                 f"{self.task_id}: suite= must be a path to a GX suite JSON/YAML file, a list of expectation "
                 f"dicts or a gx.ExpectationSuite; got {type(suite).__name__}."
             )
         if not _is_template(severity):
-            check_choice(f"{self.task_id}: severity", severity, ("fail", "warn"))
+            require_choice(f"{self.task_id}: severity", severity, SEVERITY_CHOICES)
         if not _is_template(result_format):
-            check_choice(f"{self.task_id}: result_format", result_format, RESULT_FORMATS)
+            require_choice(f"{self.task_id}: result_format", result_format, RESULT_FORMATS)
         if engine is not None and not _is_template(engine):
-            check_choice(f"{self.task_id}: engine", engine, ENGINES)
+            require_choice(f"{self.task_id}: engine", engine, ENGINES)
         self.data = data
         self._exclude_callable_from_templates("data", data)
         self.suite = suite
@@ -99,10 +103,10 @@ class DataValidationOperator(MlopsCheckOperator):
         from airflow_mlops.core.results import Severity
         from airflow_mlops.core.suite import load_suite
 
-        check_choice(f"{self.task_id}: severity", self.severity, ("fail", "warn"))
-        check_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
+        require_choice(f"{self.task_id}: severity", self.severity, SEVERITY_CHOICES)
+        require_choice(f"{self.task_id}: result_format", self.result_format, RESULT_FORMATS)
         if self.engine is not None:
-            check_choice(f"{self.task_id}: engine", self.engine, ENGINES)
+            require_choice(f"{self.task_id}: engine", self.engine, ENGINES)
         engine = self.engine if self.engine is not None else validation_engine()
         suite = load_suite(
             self.suite, base_dir=self.base_dir(), max_expectations=cap("max_expectations_per_suite")

@@ -16,7 +16,15 @@ from typing import Any
 
 from airflow_mlops.core.numbers import full, human, percent
 
-__all__ = ["HistoryPoint", "histogram_overlay", "history_chart"]
+__all__ = [
+    "HISTOGRAM_COLORS",
+    "STATUS_COLORS",
+    "HistoryPoint",
+    "MetricPoint",
+    "histogram_overlay",
+    "history_chart",
+    "metric_chart",
+]
 
 STATUS_COLORS = {
     "PASSED": "#38a169",
@@ -70,66 +78,70 @@ class _Scale:
         return self.bottom - (value - self.low) / (self.high - self.low) * (self.bottom - self.top)
 
 
-def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 560, height: int = 170) -> str:
-    """An ``<svg>`` of ``points`` (oldest first), or a short note when there is nothing to draw."""
-    e = html.escape
-    if not points:
-        return f'<p class="muted">{e(title)}: no history yet.</p>'
-    value_mode = any(p.band for p in points) and any(_number(p.observed) is not None for p in points)
-    left, right, top, bottom = 56, width - 12, 22, height - 24
-    step = (right - left) / max(len(points), 1)
-    xs = [left + step * (i + 0.5) for i in range(len(points))]
-
+def _values_and_ys(
+    points: Sequence[HistoryPoint], value_mode: bool
+) -> tuple[list[float], list[float | None]]:
+    """What the y axis must hold, and each point's y value (observed, or the statistic)."""
     values: list[float] = []
     if value_mode:
         for p in points:
             values += [v for v in (_number(p.observed), _number(p.baseline)) if v is not None]
             for pair in (p.band or {}).values():
                 values += [v for v in (_number(x) for x in pair) if v is not None]
-        ys = [_number(p.observed) for p in points]
-    else:
-        ys = [_number(p.statistic) for p in points]
-        values += [v for v in ys if v is not None]
-        values.append(0.0)  # statistics are "how bad", >= 0: the axis starts at 0
-        for p in points[-1:]:
-            values += [v for v in (_number(t) for t in p.threshold.values()) if v is not None]
-    scale = _Scale(values, top, bottom, floor=None if value_mode else 0.0)
-    parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
-        f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
-    ]
+        return values, [_number(p.observed) for p in points]
+    ys = [_number(p.statistic) for p in points]
+    values += [v for v in ys if v is not None]
+    values.append(0.0)  # statistics are "how bad", >= 0: the axis starts at 0
+    for p in points[-1:]:
+        values += [v for v in (_number(t) for t in p.threshold.values()) if v is not None]
+    return values, ys
 
-    if value_mode:  # the allowed band per run: fail band (amber) under the warn band (green)
-        for level, css in (("fail", "band-fail"), ("warn", "band-warn")):
-            for x, p in zip(xs, points, strict=True):
-                limits = (p.band or {}).get(level)
-                if not limits:
-                    continue
-                low, high = _number(limits[0]), _number(limits[1])
-                y_high = scale(high) if high is not None else top
-                y_low = scale(low) if low is not None else bottom
-                parts.append(
-                    f'<rect class="{css}" x="{x - step / 2:.1f}" y="{y_high:.1f}" width="{step:.1f}" '
-                    f'height="{max(y_low - y_high, 0):.1f}"/>'
-                )
-        baseline = [
-            (x, scale(b)) for x, p in zip(xs, points, strict=True) if (b := _number(p.baseline)) is not None
-        ]
-        if baseline:
-            path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in baseline)
-            parts.append(f'<polyline class="baseline" points="{path}"/>')
-    else:  # thresholds on the statistic
-        for level, label_x in (("warn", right), ("fail", right - 70)):  # labels apart when lines are close
-            limit = _number(points[-1].threshold.get(level))
-            if limit is None:
+
+def _bands(points: Sequence[HistoryPoint], xs: list[float], step: float, scale: _Scale) -> list[str]:
+    """The allowed band per run (fail band, amber, under the warn band, green) and the baseline."""
+    parts = []
+    for level, css in (("fail", "band-fail"), ("warn", "band-warn")):
+        for x, p in zip(xs, points, strict=True):
+            limits = (p.band or {}).get(level)
+            if not limits:
                 continue
-            y = scale(limit)
-            parts.append(f'<line class="limit-{level}" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+            low, high = _number(limits[0]), _number(limits[1])
+            y_high = scale(high) if high is not None else scale.top
+            y_low = scale(low) if low is not None else scale.bottom
             parts.append(
-                f'<text class="axis" x="{label_x}" y="{y - 3:.1f}" text-anchor="end">{level} {_fmt(limit)}</text>'
+                f'<rect class="{css}" x="{x - step / 2:.1f}" y="{y_high:.1f}" width="{step:.1f}" '
+                f'height="{max(y_low - y_high, 0):.1f}"/>'
             )
+    baseline = [
+        (x, scale(b)) for x, p in zip(xs, points, strict=True) if (b := _number(p.baseline)) is not None
+    ]
+    if baseline:
+        path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in baseline)
+        parts.append(f'<polyline class="baseline" points="{path}"/>')
+    return parts
 
+
+def _limits(points: Sequence[HistoryPoint], left: int, right: int, scale: _Scale) -> list[str]:
+    """The warn and fail lines on the statistic (labels apart when the lines are close)."""
+    parts = []
+    for level, label_x in (("warn", right), ("fail", right - 70)):
+        limit = _number(points[-1].threshold.get(level))
+        if limit is None:
+            continue
+        y = scale(limit)
+        parts.append(f'<line class="limit-{level}" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(
+            f'<text class="axis" x="{label_x}" y="{y - 3:.1f}" text-anchor="end">{level} {_fmt(limit)}</text>'
+        )
+    return parts
+
+
+def _series(
+    points: Sequence[HistoryPoint], xs: list[float], ys: list[float | None], scale: _Scale, value_mode: bool
+) -> list[str]:
+    """The line through the runs and one point per run, coloured by status, with its tooltip."""
+    e = html.escape
+    parts = []
     line = [(x, scale(y)) for x, y in zip(xs, ys, strict=True) if y is not None]
     if len(line) > 1:
         parts.append(
@@ -152,16 +164,43 @@ def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 56
             + (' class="current"' if p.current else "")
             + f"><title>{e(tip)}</title></circle>"
         )
-    parts.append(
-        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(scale.high)}</text>'
-    )
-    parts.append(f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">{_fmt(scale.low)}</text>')
-    parts.append(f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>')
+    return parts
+
+
+def _axes(points: Sequence[HistoryPoint], left: int, right: int, height: int, scale: _Scale) -> list[str]:
+    e = html.escape
+    parts = [
+        f'<text class="axis" x="{left - 6}" y="{scale.top + 4}" text-anchor="end">{_fmt(scale.high)}</text>',
+        f'<text class="axis" x="{left - 6}" y="{scale.bottom}" text-anchor="end">{_fmt(scale.low)}</text>',
+        f'<line class="axis-line" x1="{left}" x2="{right}" y1="{scale.bottom}" y2="{scale.bottom}"/>',
+    ]
     first, last = (p.label or p.run_id[:24] for p in (points[0], points[-1]))
     parts.append(f'<text class="axis" x="{left}" y="{height - 6}">{e(first)}</text>')
     if len(points) > 1:
         parts.append(f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(last)}</text>')
-    parts.append("</svg>")
+    return parts
+
+
+def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 560, height: int = 170) -> str:
+    """An ``<svg>`` of ``points`` (oldest first), or a short note when there is nothing to draw."""
+    e = html.escape
+    if not points:
+        return f'<p class="muted">{e(title)}: no history yet.</p>'
+    value_mode = any(p.band for p in points) and any(_number(p.observed) is not None for p in points)
+    left, right, top, bottom = 56, width - 12, 22, height - 24
+    step = (right - left) / max(len(points), 1)
+    xs = [left + step * (i + 0.5) for i in range(len(points))]
+    values, ys = _values_and_ys(points, value_mode)
+    scale = _Scale(values, top, bottom, floor=None if value_mode else 0.0)
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
+        f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
+        *(_bands(points, xs, step, scale) if value_mode else _limits(points, left, right, scale)),
+        *_series(points, xs, ys, scale, value_mode),
+        *_axes(points, left, right, height, scale),
+        "</svg>",
+    ]
     legend = (
         '<span class="legend"><i class="sw series"></i>observed <i class="sw baseline"></i>baseline '
         '<i class="sw band-warn"></i>warn band <i class="sw band-fail"></i>fail band</span>'
@@ -301,3 +340,64 @@ def _edge_labels(
         f"{html.escape(value(places[i][1]))}</text>"
         for i in indices
     ]
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One candidate on the leaderboard's chart: its primary metric, the champion's then, a promotion."""
+
+    label: str  # the candidate's date
+    value: float | None
+    champion: float | None
+    status: str
+    tip: str
+    promoted: bool = False
+
+
+def metric_chart(points: Sequence[MetricPoint], *, title: str, width: int = 720, height: int = 200) -> str:
+    """An ``<svg>`` of the primary metric per candidate (oldest first), the champion's value as a dashed
+    step line, and each promotion as a vertical mark; every text escaped."""
+    e = html.escape
+    if not points:
+        return f'<p class="muted">{e(title)}: no candidates yet.</p>'
+    left, right, top, bottom = 56, width - 12, 22, height - 24
+    step = (right - left) / len(points)
+    xs = [left + step * (i + 0.5) for i in range(len(points))]
+    values = [v for p in points for v in (_number(p.value), _number(p.champion)) if v is not None]
+    scale = _Scale(values, top, bottom)
+    parts = [
+        f'<svg class="chart metric-chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{e(title)}</title>',
+        f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
+    ]
+    for x, p in zip(xs, points, strict=True):
+        if p.promoted:
+            parts.append(
+                f'<line class="limit-warn promotion" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}"/>'
+            )
+    champion = [
+        (x, scale(c)) for x, p in zip(xs, points, strict=True) if (c := _number(p.champion)) is not None
+    ]
+    if champion:
+        path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in champion)
+        parts.append(f'<polyline class="baseline champion" points="{path}"/>')
+    for x, p in zip(xs, points, strict=True):
+        value = _number(p.value)
+        if value is not None:
+            color = STATUS_COLORS.get(p.status, "#718096")
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{scale(value):.1f}" r="4" fill="{color}"><title>{e(p.tip)}</title></circle>'
+            )
+    parts += [
+        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(scale.high)}</text>',
+        f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">{_fmt(scale.low)}</text>',
+        f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>',
+        f'<text class="axis" x="{left}" y="{height - 6}">{e(points[0].label)}</text>',
+        f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(points[-1].label)}</text>',
+        "</svg>",
+    ]
+    legend = (
+        '<span class="legend">● candidate (colour: its gate) <i class="sw baseline"></i>champion '
+        '<i class="sw limit-warn"></i>promotion</span>'
+    )
+    return f'<figure class="chart-box">{"".join(parts)}{legend}</figure>'

@@ -31,6 +31,8 @@ from airflow_mlops.exceptions import InputError
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_ECHO",
+    "MAX_ERRORS",
     "MAX_INT",
     "Id",
     "JsonBody",

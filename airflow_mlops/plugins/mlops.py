@@ -48,6 +48,19 @@ class MlopsPlugin(AirflowPlugin):
             "url_route": "mlops_dag",
         },
         {
+            "name": "Models",
+            "href": "/mlops/models",
+            "destination": "nav",
+            "nav_top_level": True,
+            "url_route": "mlops_models",
+        },
+        {
+            "name": "Models",
+            "href": "/mlops/models?dag_id={DAG_ID}",
+            "destination": "dag",
+            "url_route": "mlops_dag_models",
+        },
+        {
             "name": "Quality report",
             "href": "/mlops/report/{DAG_ID}/{RUN_ID}/{TASK_ID}",
             "destination": "task_instance",

@@ -16,6 +16,7 @@ from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = [
     "HISTORY_RUNS",
+    "MAX_BASELINE_RUNS",
     "REPORT_PAGE",
     "authorized_report",
     "backtest_report",
@@ -24,6 +25,8 @@ __all__ = [
     "input_error",
     "key_owner_dag",
     "key_readers",
+    "model_board",
+    "model_keys",
     "open_incidents",
     "readable_dag_ids",
     "recent_runs",
@@ -147,17 +150,30 @@ def baselines_listing(user: Any, *, profiles_per_key: int = 20) -> dict[str, Any
     return {"keys": listed, "pins": [p.summary() for p in db.pins() if p.baseline_key in names]}
 
 
+def _profile_dates(db: Any, profiles: list[Any]) -> dict[int, str | None]:
+    """Each profile's data date: its check run's logical date (a manual run's run_after, labelled), or,
+    for a profile no run recorded, the day it was recorded."""
+    runs = db.check_runs_by_id({p.check_run_id for p in profiles if p.check_run_id})
+    return {
+        p.id: _data_date(runs[p.check_run_id])
+        if p.check_run_id in runs
+        else (p.run_after.date().isoformat() if p.run_after else None)
+        for p in profiles
+    }
+
+
 def _recent_profiles(db: Any, key: str, limit: int) -> list[dict[str, Any]]:
+    profiles = [p for p in db.profiles(key=key, limit=limit) if p.run_id]
+    dates = _profile_dates(db, profiles)
     return [
         {
             "run_id": p.run_id,
-            "date": (p.run_after.date().isoformat() if p.run_after else None),
+            "date": dates.get(p.id),
             "status": p.gate_status or p.run_status,
             "row_count": p.row_count,
             "source": p.source,
         }
-        for p in db.profiles(key=key, limit=limit)
-        if p.run_id
+        for p in profiles
     ]
 
 
@@ -206,6 +222,36 @@ def backtest_report(user: Any, *, key: str, check: str, last_days: int, **settin
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
+# -- models --------------------------------------------------------------------------------------------
+def model_keys(user: Any, dag_id: str | None = None) -> list[dict[str, Any]]:
+    """The metrics keys of the DAGs the user may read (of ``dag_id`` when given)."""
+    from airflow_mlops.leaderboard import metric_keys
+
+    readable = readable_dag_ids(user)
+    if dag_id is not None:
+        readable &= {dag_id}
+    keys = metric_keys(results_store(), readable)
+    unique = {k["baseline_key"]: k for k in keys}
+    return [{"key": key, "dag_id": k["dag_id"], "profiles": k["profiles"], "latest": iso(k["latest"])}
+            for key, k in sorted(unique.items())]  # fmt: skip
+
+
+def model_board(
+    user: Any, key: str, *, metric: str | None = None, lower_is_better: bool = False
+) -> dict[str, Any]:
+    """The leaderboard of a metrics key the user may read (404 otherwise); 422 when it cannot be ranked."""
+    from airflow_mlops.leaderboard import load_board
+
+    key_readers(user, key)
+    try:
+        board = load_board(
+            results_store(), key, metric=metric, higher_is_better=(not lower_is_better) if metric else None
+        )
+    except input_error() as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return board.to_dict()
+
+
 # -- reports -------------------------------------------------------------------------------------------
 def _baseline_of(db: Any, row: Any) -> dict[str, Any] | None:
     """What a comparison was compared with, from its summary: the policy, why those runs, each baseline
@@ -215,10 +261,11 @@ def _baseline_of(db: Any, row: Any) -> dict[str, Any] | None:
         return None
     profile_ids = [int(i) for i in info.get("profile_ids") or []][:MAX_BASELINE_RUNS]
     profiles = db.profiles_by_id(profile_ids)
+    dates = _profile_dates(db, profiles)
     runs = [
         {
             "run_id": p.run_id,
-            "date": p.run_after.date().isoformat() if p.run_after else None,
+            "date": dates.get(p.id),
             "status": p.gate_status or p.run_status,
             "row_count": p.row_count,
             "source": p.source,

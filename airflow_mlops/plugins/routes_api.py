@@ -22,13 +22,37 @@ from airflow_mlops.plugins.schemas import (
     NoteBody,
     OverrideBody,
     PinBody,
+    PromoteBody,
     ReportLimit,
+    RollbackBody,
     SnoozeBody,
     UnpinBody,
     WriterDep,
 )
 
-__all__ = ["router"]
+__all__ = [
+    "MetricName",
+    "ModelKey",
+    "ack",
+    "backtest_api",
+    "exclude",
+    "expected",
+    "get_report",
+    "list_audit",
+    "list_baselines",
+    "list_gates",
+    "list_incidents",
+    "list_models",
+    "model_board",
+    "override",
+    "pin",
+    "promote_model",
+    "resolve",
+    "rollback_model",
+    "router",
+    "snooze",
+    "unpin",
+]
 
 router = APIRouter(prefix=API)
 
@@ -209,3 +233,56 @@ def override(user: WriterDep, body: Annotated[OverrideBody, json_body(OverrideBo
         dag_id=body.dag_id, run_id=body.run_id, task_id=body.task_id, reason=body.reason, user=user.get_name()
     )
     return {"id": row.id, "by": row.created_by, "reason": row.reason, "at": iso(row.created_at)}
+
+
+ModelKey = Annotated[str, Query(min_length=1, max_length=500)]
+MetricName = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/models", summary="Metrics keys (models) of the DAGs the user may read")
+def list_models(user: GetUserDep, dag_id: str | None = None) -> dict[str, Any]:
+    return {"models": qs.model_keys(user, dag_id)}
+
+
+@router.get(
+    "/models/board", summary="A model key's leaderboard: the champion, candidates, promotions, velocity"
+)
+def model_board(
+    user: GetUserDep, key: ModelKey, metric: MetricName = None, lower_is_better: bool = False
+) -> dict[str, Any]:
+    return qs.model_board(user, key, metric=metric, lower_is_better=lower_is_better)
+
+
+def _announce(key: str, user: Any, reason: str, pin: Any) -> dict[str, Any]:
+    from airflow_mlops.leaderboard import emit_promotion_event
+
+    return {**pin.summary(), "asset_event": emit_promotion_event(key, by=user.get_name(), reason=reason)}
+
+
+@router.post(
+    "/models/promote", summary="Make a candidate the champion (audited; emits the model's asset event)"
+)
+def promote_model(user: WriterDep, body: Annotated[PromoteBody, json_body(PromoteBody)]) -> dict[str, Any]:
+    from airflow_mlops.leaderboard import promote
+
+    qs.key_owner_dag(user, body.key)
+    pin = _conflict(
+        lambda: promote(
+            qs.results_store(),
+            body.key,
+            run_id=body.run_id,
+            profile_id=body.profile_id,
+            user=user.get_name(),
+            reason=body.reason,
+        )  # fmt: skip
+    )
+    return _announce(body.key, user, body.reason, pin)
+
+
+@router.post("/models/rollback", summary="Make the previous champion champion again (audited)")
+def rollback_model(user: WriterDep, body: Annotated[RollbackBody, json_body(RollbackBody)]) -> dict[str, Any]:
+    from airflow_mlops.leaderboard import rollback
+
+    qs.key_owner_dag(user, body.key)
+    pin = _conflict(lambda: rollback(qs.results_store(), body.key, user=user.get_name(), reason=body.reason))
+    return _announce(body.key, user, body.reason, pin)

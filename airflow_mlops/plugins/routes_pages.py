@@ -15,7 +15,16 @@ from airflow_mlops.plugins import queries as qs
 from airflow_mlops.plugins.limits import Offset
 from airflow_mlops.plugins.schemas import STATUS_OR_EMPTY, BacktestQueryDep, ReportLimit
 
-__all__ = ["router"]
+__all__ = [
+    "backtest_page",
+    "baselines_page",
+    "dag_page",
+    "models_page",
+    "overview_page",
+    "report_page",
+    "router",
+    "triage_page",
+]
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 _DAG_READER = [Depends(authz.require_dag("GET"))]
@@ -83,3 +92,24 @@ def backtest_page(request: Request, user: GetUserDep, query: BacktestQueryDep) -
             raise
         return pages.render_backtest(qs.root(request), query, None, str(exc.detail))
     return pages.render_backtest(qs.root(request), query, result, "")
+
+
+@router.get("/models")
+def models_page(
+    request: Request,
+    user: GetUserDep,
+    key: str | None = Query(default=None, max_length=500),
+    dag_id: str | None = None,
+) -> str:
+    dag_id = dag_id or None
+    keys = qs.model_keys(user, dag_id)
+    chosen = key or (keys[0]["key"] if keys else None)
+    board, error = None, ""
+    if chosen is not None:
+        try:
+            board = qs.model_board(user, chosen)
+        except HTTPException as exc:
+            if exc.status_code == 404:
+                raise
+            error = str(exc.detail)
+    return pages.render_models(qs.root(request), keys, board, error, dag_id=dag_id)

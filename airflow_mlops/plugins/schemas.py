@@ -16,14 +16,21 @@ __all__ = [
     "API",
     "STATUS_OR_EMPTY",
     "STATUS_PATTERN",
+    "BacktestKey",
     "BacktestQueryDep",
+    "Direction",
     "ExcludeBody",
     "ExpectedBody",
+    "LastDays",
     "NoteBody",
     "OverrideBody",
     "PinBody",
+    "PromoteBody",
     "ReportLimit",
+    "RollbackBody",
+    "Seasonality",
     "SnoozeBody",
+    "Threshold",
     "UnpinBody",
     "WriterDep",
     "backtest_query",
@@ -124,4 +131,20 @@ class OverrideBody(BaseModel):
     dag_id: str = Field(min_length=1, max_length=250)
     run_id: str = Field(min_length=1, max_length=250)
     task_id: str = Field(min_length=1, max_length=250)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PromoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
+    run_id: str | None = Field(default=None, max_length=250)
+    profile_id: int | None = Field(default=None, ge=1, le=2**62)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RollbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=500)
     reason: str = Field(min_length=1, max_length=2000)

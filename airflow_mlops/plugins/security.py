@@ -20,7 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_mlops.plugins.pages import ASSETS
 
-__all__ = ["CONTENT_SECURITY_POLICY", "install"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "SecurityHeadersMiddleware",
+    "install",
+]
 
 #: The pages' policy. ``frame-ancestors 'self'``: the Airflow UI shows them in an iframe of its own
 #: origin, and no other site may frame them. ``form-action 'self'``: the filter forms submit to the app.

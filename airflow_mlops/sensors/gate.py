@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_mlops.core.arguments import require_bool, require_int, require_str
+from airflow_mlops.exceptions import ArgumentError
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
@@ -49,29 +52,16 @@ class QualityGateSensor(BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(poke_interval=poke_interval, **kwargs)
-        for name, value in (("external_dag_id", external_dag_id), ("gate_task_id", gate_task_id)):
-            if not isinstance(value, str) or not value.strip():
-                raise TypeError(f"{self.task_id}: {name}= must be a non-empty string; got {value!r}.")
+        where = self.task_id
+        self.external_dag_id = require_str(f"{where}: external_dag_id", external_dag_id)
+        self.gate_task_id = require_str(f"{where}: gate_task_id", gate_task_id)
         if run_id is not None and logical_date is not None:
-            raise TypeError(f"{self.task_id}: give run_id= or logical_date=, not both.")
-        for name, flag in (("allow_warn", allow_warn), ("deferrable", deferrable)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{self.task_id}: {name}= must be True or False; got {flag!r}.")
-        if (
-            isinstance(max_store_errors, bool)
-            or not isinstance(max_store_errors, int)
-            or max_store_errors < 1
-        ):
-            raise TypeError(
-                f"{self.task_id}: max_store_errors= must be an integer >= 1; got {max_store_errors!r}."
-            )
-        self.external_dag_id = external_dag_id
-        self.gate_task_id = gate_task_id
+            raise ArgumentError(f"{where}: give run_id= or logical_date=, not both.")
         self.run_id = run_id
         self.logical_date = logical_date
-        self.allow_warn = allow_warn
-        self.deferrable = deferrable
-        self.max_store_errors = max_store_errors
+        self.allow_warn = require_bool(f"{where}: allow_warn", allow_warn)
+        self.deferrable = require_bool(f"{where}: deferrable", deferrable)
+        self.max_store_errors = require_int(f"{where}: max_store_errors", max_store_errors, minimum=1)
 
     # -- matching ----------------------------------------------------------------------------------
     def _match(self, context: Context) -> dict[str, Any]:

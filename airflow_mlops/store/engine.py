@@ -13,7 +13,15 @@ import sqlalchemy as sa
 
 from airflow_mlops.exceptions import StoreUnavailableError
 
-__all__ = ["MIGRATIONS_DIR", "current_revision", "head_revision", "make_engine", "safe_url", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "VERSION_TABLE",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "safe_url",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "mlops_alembic_version"

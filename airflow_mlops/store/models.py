@@ -18,6 +18,7 @@ __all__ = [
     "CheckRunRow",
     "GateOverrideRow",
     "IncidentRow",
+    "JSONType",
     "NotificationRow",
     "ProfileRow",
 ]
@@ -288,7 +289,7 @@ class NotificationRow(Base):
 class AuditEventRow(Base):
     """One human action, append-only: who did what, when, to which incident, gate or baseline, and why.
 
-    ``action`` is one of :data:`airflow_mlops.store.repository.AUDIT_ACTIONS`. Rows are only ever
+    ``action`` is one of :data:`airflow_mlops.store.audit.AUDIT_ACTIONS`. Rows are only ever
     inserted; the incident, pin and override rows keep the latest state for fast reads.
     """
 

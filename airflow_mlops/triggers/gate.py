@@ -9,6 +9,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_mlops.core.arguments import require_bool, require_int, require_str
 from airflow_mlops.core.handoff import utc_moment
 from airflow_mlops.exceptions import InputError
 
@@ -50,12 +51,13 @@ class QualityGateTrigger(BaseTrigger):
             self.at_or_before = utc_moment(at_or_before, name="at_or_before")
         except InputError as exc:
             raise InputError(f"QualityGateTrigger({external_dag_id}.{gate_task_id}): {exc}") from None
-        self.external_dag_id = external_dag_id
-        self.gate_task_id = gate_task_id
+        where = f"QualityGateTrigger({external_dag_id}.{gate_task_id})"
+        self.external_dag_id = require_str(f"{where}: external_dag_id", external_dag_id)
+        self.gate_task_id = require_str(f"{where}: gate_task_id", gate_task_id)
         self.run_id = run_id
-        self.allow_warn = allow_warn
+        self.allow_warn = require_bool(f"{where}: allow_warn", allow_warn)
         self.poll_interval = poll_interval
-        self.max_store_errors = max_store_errors
+        self.max_store_errors = require_int(f"{where}: max_store_errors", max_store_errors, minimum=1)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (

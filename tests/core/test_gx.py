@@ -106,7 +106,7 @@ MEAN_TOO_HIGH = {"type": "expect_column_mean_to_be_between", "kwargs": {"column"
 def _sql_batch(url: str, frame):  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.engines.sql import SqlBatch
 
     engine = sa.create_engine(url)
     frame.to_sql("people", engine, index=False)
@@ -275,7 +275,7 @@ def test_a_query_that_fails_errors_every_expectation_with_the_reason(tmp_path) -
     """Every expectation fails for the same reason: each is ERRORED with it, none passes."""
     import sqlalchemy as sa
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.engines.sql import SqlBatch
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     batch = SqlBatch(engine=engine, query="SELECT * FROM absent", description="query on 'empty'")

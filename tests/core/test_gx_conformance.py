@@ -382,7 +382,7 @@ def _plain_gx(engine: str, data: Any) -> Iterator[Any]:
 def _sql_batch(url: str, frame):  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
-    from airflow_mlops.core.sql import SqlBatch
+    from airflow_mlops.engines.sql import SqlBatch
 
     engine = sa.create_engine(url)
     frame.to_sql("data", engine, index=False)

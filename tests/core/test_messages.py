@@ -57,3 +57,61 @@ def test_the_subject_names_the_data_date_and_the_failing_checks() -> None:
     assert alert_subject("digest", severity="warn", dag_id="d", gate_task_id="g", owner="t") == (
         "[t] WARNINGS DIGEST: quality gate d.g"
     )
+
+
+def test_a_digest_payload_renders_without_run_or_gate() -> None:
+    """send_digests builds its payload itself: no run id, no DAG, no decision."""
+    digest = {
+        "kind": "digest",
+        "owner": "t",
+        "team": "Team",
+        "severity": "warn",
+        "incident_id": None,
+        "failing_checks": [{"task_id": "d.gate", "check": "x", "status": "WARNED", "observed": "seen 2x"}],
+        "count": 1,
+    }
+    text = render_text(digest)
+    assert text.splitlines()[:2] == ["WARNINGS DIGEST", "owner Team (t)"]
+    assert "WARNED      d.gate / x\n            observed seen 2x" in text
+
+
+def test_slack_text_is_escaped_and_cut_without_splitting_an_entity() -> None:
+    from airflow_mlops.core.messages import _slack_escaped, render_slack_blocks
+
+    assert _slack_escaped("<!channel> & <http://x|y>", 100) == "&lt;!channel&gt; &amp; &lt;http://x|y&gt;"
+    cut = _slack_escaped("a<" * 10, 12)
+    assert len(cut) <= 12 and cut.endswith("…") and "&lt;" in cut and not cut[:-1].endswith("&")
+    blocks = render_slack_blocks("s" * 400, payload(runbook_url=None))
+    assert len(blocks[0]["text"]["text"]) == 150  # Block Kit's header limit
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    assert [b["text"]["text"] for b in actions["elements"]] == ["Gate report"]  # only allowed links
+
+
+def test_values_are_formatted_for_people_and_rates_as_percentages() -> None:
+    from airflow_mlops.core.messages import alert_content
+
+    sent = alert_payload(
+        kind="new", incident_id=1, owner="ml", team_name="ML", dag_id="d", gate_task_id="gate", run_id="r",
+        severity="fail", first_seen=None, count=1, report_url=None, runbook_url=None,
+        failing=[
+            {"task_id": "c", "check": "row_count", "status": "FAILED", "observed": 12345, "baseline": 20000},
+            {"task_id": "c", "check": "null_rate(x)", "status": "WARNED", "observed": 0.397, "baseline": 0.0},
+        ],
+        results={
+            "c:row_count": {"check_type": "RowCount", "threshold": {"warn": 0.2, "fail": 0.5}, "statistic": 0.38275},
+            "c:null_rate(x)": {"check_type": "NullRate", "threshold": {"warn": None, "fail": 0.05}},
+        },
+    )  # fmt: skip
+    rows, rates = alert_content(sent).checks
+    assert rows.values == (
+        ("observed", "12,345"),
+        ("expected", "warn 0.2 · fail 0.5"),
+        ("baseline", "20,000"),
+        ("statistic", "0.383"),
+    )
+    # a rate check: every value a percentage; an unset threshold level left out
+    assert dict(rates.values) == {
+        "observed": "39.7 %",
+        "expected": "fail 5.0 %",
+        "baseline": "0.0 %",
+    }

@@ -80,9 +80,9 @@ def test_native_errors_a_configuration_it_would_not_evaluate_like_gx(frame) -> N
 
 
 def test_native_refuses_sql_and_a_bad_engine_is_named(frame) -> None:
-    from airflow_mlops.core.sql import SqlBatch
+    from types import SimpleNamespace
 
-    batch = SqlBatch(engine=None, table="t", description="table 't'")  # type: ignore[arg-type]
+    batch = SimpleNamespace(url="sqlite://", table="t", schema=None, query=None)  # a SqlTarget
     with pytest.raises(
         InputError, match="engine='native' evaluates pandas DataFrames only, and table 't' is SQL"
     ):
@@ -93,7 +93,7 @@ def test_native_refuses_sql_and_a_bad_engine_is_named(frame) -> None:
             source="table 't'",
             engine="native",
         )
-    with pytest.raises(InputError, match="engine='turbo' is not allowed; use one of 'auto', 'native', 'gx'"):
+    with pytest.raises(InputError, match="engine= must be one of 'auto', 'native', 'gx'; got 'turbo'"):
         run(frame, MIXED[:1], "turbo")
 
 

@@ -110,3 +110,20 @@ def test_results_table_puts_worst_first() -> None:
     assert lines[0].split() == ["status", "check", "column", "observed", "expected"]
     assert lines[2].startswith("FAILED") and "broken" in lines[2]
     assert lines[3].startswith("PASSED")
+
+
+def test_the_headline_says_checks_without_a_baseline_were_not_compared() -> None:
+    from airflow_mlops.core.results import headline
+
+    def result(name: str, status: Status) -> CheckResult:
+        return CheckResult(name=name, check_type="RowCount", status=status)
+
+    no_baseline = [result(f"c{i}", Status.NO_BASELINE) for i in range(9)]
+    assert headline(no_baseline, baseline_key="penguins.compare") == (
+        "no baseline yet for 'penguins.compare': profile recorded, 9 checks not compared"
+    )  # it read "all 9 checks passed" (issue 15 §5)
+    mixed = [result("anomaly_row_count", Status.PASSED), *no_baseline[:2]]
+    assert headline(mixed) == "1 check passed; no baseline yet: profile recorded, 2 checks not compared"
+    assert headline([result("a", Status.PASSED)] * 3) == "all 3 checks passed"
+    failed = headline([result("a", Status.PASSED), result("row_count", Status.FAILED)])
+    assert failed == "1 of 2 checks did not pass: row_count FAILED: observed None"

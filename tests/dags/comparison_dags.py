@@ -49,9 +49,9 @@ def daily_wine(dag_run=None):
     return pd.DataFrame(frame)
 
 
-def model_metrics(dag_run=None):
-    """Train a classifier on the wine data and return its test metrics; ``conf["fault"] == "degrade"``
-    trains on 40% shuffled labels (a model that regresses)."""
+def wine_model_metrics(conf: dict, *, c: float = 1.0, scaled: bool = True, noise: float = 0.4) -> dict:
+    """A classifier trained on the wine data (regularization ``c``, standardized features when ``scaled``)
+    and its test metrics; ``conf["fault"] == "degrade"`` shuffles a ``noise`` share of the labels."""
     import numpy as np
     from sklearn.datasets import load_wine
     from sklearn.linear_model import LogisticRegression
@@ -60,22 +60,28 @@ def model_metrics(dag_run=None):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    conf = (dag_run.conf or {}) if dag_run is not None else {}
     features, labels = load_wine(return_X_y=True)
     x_train, x_test, y_train, y_test = train_test_split(
         features, labels, test_size=0.3, random_state=0, stratify=labels
     )
     if conf.get("fault") == "degrade":
         rng = np.random.default_rng(1)
-        noisy = rng.choice(len(y_train), size=int(0.4 * len(y_train)), replace=False)
+        noisy = rng.choice(len(y_train), size=int(noise * len(y_train)), replace=False)
         y_train = y_train.copy()
         y_train[noisy] = rng.permutation(y_train[noisy] + 1) % 3
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(x_train, y_train)
+    classifier = LogisticRegression(C=c, max_iter=500 if scaled else 5000)
+    model = (make_pipeline(StandardScaler(), classifier) if scaled else classifier).fit(x_train, y_train)
     predicted = model.predict(x_test)
     return {
         "accuracy": accuracy_score(y_test, predicted),
         "f1_macro": f1_score(y_test, predicted, average="macro"),
     }
+
+
+def model_metrics(dag_run=None):
+    """Train a classifier on the wine data and return its test metrics; ``conf["fault"] == "degrade"``
+    trains on 40% shuffled labels (a model that regresses)."""
+    return wine_model_metrics((dag_run.conf or {}) if dag_run is not None else {})
 
 
 with DAG("mlops_test_compare_daily", schedule=None, start_date=START, catchup=False) as compare_daily:

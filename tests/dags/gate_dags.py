@@ -146,3 +146,22 @@ with DAG("mlops_test_deleted", schedule=None, start_date=START, catchup=False) a
         notify=False,
         runbook_url="https://runbooks.example.com/secret-fix",
     )
+
+
+def _compared_dag() -> DAG:
+    """A comparison (the wine batches of comparison_dags) and a gate: its alerts name the baseline."""
+    from airflow_mlops.operators import BaselineComparisonOperator
+    from tests.dags.comparison_dags import DATA_CHECKS, daily_wine
+
+    with DAG("mlops_test_gate_compared", schedule=None, start_date=START, catchup=False) as dag:
+        BaselineComparisonOperator(
+            task_id="compare",
+            data=daily_wine,
+            checks=DATA_CHECKS,
+            on_missing_baseline="pass",
+            fail_task=False,
+        ) >> QualityGateOperator(task_id="gate", owner="ml-platform")
+    return dag
+
+
+gate_compared_dag = _compared_dag()

@@ -19,9 +19,13 @@ SUITE = [{"type": "expect_column_to_exist", "kwargs": {"column": "a"}}]
         (
             {"data": "x.csv", "suite": SUITE, "severity": "fatal"},
             ValueError,
-            "severity='fatal' is not allowed",
+            "severity= must be one of 'fail', 'warn'; got 'fatal'",
         ),
-        ({"data": "x.csv", "suite": SUITE, "result_format": "FULL"}, ValueError, "result_format='FULL'"),
+        (
+            {"data": "x.csv", "suite": SUITE, "result_format": "FULL"},
+            ValueError,
+            "result_format= must be one of .*; got 'FULL'",
+        ),
         (
             {"data": "x.csv", "suite": SUITE, "fail_task": "yes"},
             TypeError,

@@ -41,6 +41,21 @@ def not_passed(result: dict[str, str]) -> dict[str, str]:
     return {name: status for name, status in result.items() if status != "PASSED"}
 
 
+def _runs_list_shows(url: str, run_id: str, message: str) -> None:
+    import contextlib
+    import io
+    import json
+
+    from airflow_mlops.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--url", url, "runs", "list", "--run-id", run_id, "--json"]) == 0
+    rows = json.loads(out.getvalue())
+    assert [r["message"] for r in rows] == [message]
+    assert all(r["data"][:4].isdigit() for r in rows)  # the data's date beside the run id
+
+
 def test_daily_sequence_faults_fail_the_right_check_and_never_become_the_baseline(dags, store) -> None:
     dag = dags.compare_daily
     first = run_dag(dag, seed=1)
@@ -48,6 +63,13 @@ def test_daily_sequence_faults_fail_the_right_check_and_never_become_the_baselin
     first_row = store.latest_check_run(dag_id=dag.dag_id, task_id="compare", run_id=first.run_id)
     assert first_row.status == "NO_BASELINE" and {r.severity for r in first_row.results} == {"warn"}
     assert store.profiles(key="mlops_test_compare_daily.compare")[0].run_id == first.run_id
+    # What `runs list` and the pages show (issue 15 §5): not "all N checks passed", which it was.
+    n = len(first_row.results)
+    expected = (
+        f"no baseline yet for 'mlops_test_compare_daily.compare': profile recorded, {n} checks not compared"
+    )
+    assert first_row.message == expected and "passed" not in first_row.message
+    _runs_list_shows(store.url, first.run_id, expected)
 
     clean = run_dag(dag, seed=2)
     assert task_states(clean) == {"compare": "success"}

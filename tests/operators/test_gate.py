@@ -111,7 +111,7 @@ def test_failure_blocks_downstream_and_names_owner_incident_and_checks(dags, sto
     assert smtp.subjects() == [
         f"[ml-platform] FAILED {when} mlops_test_gate.gate: expect_column_values_to_not_be_null(alcohol)"
     ]
-    body = smtp.messages[0].get_payload()[0].get_payload(decode=True).decode()
+    body = smtp.parts()["text/html"]
     assert "ML Platform" in body and "expect_column_values_to_not_be_null(alcohol)" in body
     assert "https://runbooks.example.com/ml-platform/data-quality" in body and "/mlops/report/" in body
     assert webhook.kinds() == ["new"]
@@ -120,6 +120,44 @@ def test_failure_blocks_downstream_and_names_owner_incident_and_checks(dags, sto
     assert post["run_id"] == dag_run.run_id and post["first_seen"]
     assert post["failing_checks"][0]["observed"]["unexpected_count"] == 10
     assert post["runbook_url"] == "https://runbooks.example.com/ml-platform/data-quality"
+
+
+def test_the_email_has_a_text_and_an_html_part_naming_the_data_date_the_baseline_and_the_checks(
+    dags, store, alerting
+) -> None:
+    """Issue 15.3, end to end: a comparison fails against the run before; what the SMTP server received."""
+    import html
+
+    smtp, webhook = alerting
+    baseline_run = run_dag(dags.gate_compared_dag, seed=1)
+    assert task_states(baseline_run)["gate"] == "success" and smtp.messages == []
+    dag_run = run_dag(dags.gate_compared_dag, seed=2, fault="null_spike")
+    assert task_states(dag_run)["gate"] == "failed"
+    when = data_date(dag_run.logical_date, dag_run.run_after)
+    [message] = smtp.messages
+    assert message.get_content_type() == "multipart/alternative"
+    parts = smtp.parts()
+    assert sorted(parts) == ["text/html", "text/plain"]
+    text, page = parts["text/plain"], parts["text/html"]
+    print(text)  # the text part, as the on-call reads it
+    gate = "mlops_test_gate_compared.gate"
+    assert text.splitlines()[:2] == [f"FAILED  {gate}  data {when}", f"run {dag_run.run_id}"]
+    # a baseline check's thresholds in the expected column, rates as percentages
+    assert "expected warn 1.0 % · fail 5.0 %" in text
+    assert "<th>expected / threshold</th>" in page and "<td>warn 1.0 % · fail 5.0 %</td>" in page
+    for body in (text, html.unescape(page)):  # the same content, the same words
+        assert f"FAILED  {gate}  data {when}" in body and f"run {dag_run.run_id}" in body
+        assert "compare / null_rate(alcohol)" in body
+        assert "compare compared with previous_success of mlops_test_gate_compared.compare" in body
+        assert f"the latest earlier run ({baseline_run.run_id})" in body
+        assert "/mlops/report/" in body and "/mlops/triage?dag_id=mlops_test_gate_compared" in body
+    [post] = webhook.posts
+    assert post["data_date"] == when and post["decision"] == "FAILED"
+    assert post["baselines"][0]["run_ids"] == [baseline_run.run_id]
+    assert post["baselines"][0]["key"] == "mlops_test_gate_compared.compare"
+    check = next(c for c in post["failing_checks"] if c["check"] == "null_rate(alcohol)")
+    assert check["threshold"] == {"warn": 0.01, "fail": 0.05} and check["check_type"] == "NullRate"
+    assert check["observed"] > 0.15 and check["baseline"] < 0.01 and check["statistic"] > 0.15
 
 
 def test_repeat_is_quiet_then_reminds_after_renotify_window(dags, store, alerting) -> None:
@@ -301,7 +339,7 @@ def test_a_long_runbook_url_reaches_every_sink_whole(dags, store, alerting) -> N
     assert store.incidents()[0].runbook_url == LONG_RUNBOOK
     [post] = webhook.posts
     assert post["runbook_url"] == LONG_RUNBOOK
-    body = smtp.messages[0].get_payload()[0].get_payload(decode=True).decode()
+    body = smtp.parts()["text/html"]
     assert f"<a href='{LONG_RUNBOOK.replace('&', '&amp;')}'>Runbook</a>" in body
 
 

@@ -752,3 +752,77 @@ def test_every_human_action_is_an_append_only_audit_event(
     assert main(cli) == 0
     table = capsys.readouterr().out
     assert table.split()[:5] == ["id", "at", "actor", "action", "dag_id"] and "backfill done" in table
+
+
+def test_the_model_leaderboard_promotion_and_rollback(client, store, alerting) -> None:
+    """Real runs of a retrain-compare-gate-promote DAG: the board ranks by the declared primary metric
+    with the champion first, marks the regressed candidate's failed gate, records each promotion; a
+    promotion from the API needs edit permission, emits the model's asset event, and rolls back."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.sdk import Asset
+    from airflow.utils.session import create_session
+
+    from airflow_mlops.core.leaderboard import model_asset_uri
+    from tests.dags import model_dags
+
+    first = run_dag(model_dags.models_dag, C=1.0)  # no champion yet: passes, promoted
+    weaker = run_dag(model_dags.models_dag, C=0.01)  # a weaker model within the threshold: promoted
+    regressed = run_dag(model_dags.models_dag, C=1.0, fault="degrade")  # fails the gate: not promoted
+    key = model_dags.MODEL_KEY
+    assert key in [
+        m["key"] for m in client.get("/mlops/api/v1/models", headers=token("viewer")).json()["models"]
+    ]
+    board = client.get("/mlops/api/v1/models/board", params={"key": key}, headers=token("viewer")).json()
+    assert board["primary_metric"] == {"name": "accuracy", "higher_is_better": True}
+    rows = {r["run_id"]: r for r in board["rows"]}
+    champion = board["rows"][0]
+    assert champion["champion"] and champion["run_id"] == weaker.run_id  # the latest promotion wins
+    assert rows[first.run_id]["was_champion"] and rows[first.run_id]["beats_champion"]
+    assert (
+        rows[regressed.run_id]["gate_status"] == "FAILED"
+        and "accuracy" in rows[regressed.run_id]["failed_why"]
+    )
+    values = [r["primary"] for r in board["rows"][1:]]
+    assert values == sorted(values, reverse=True)  # the rest by accuracy, best first
+    assert [p["by"] for p in board["promotions"]] == ["mlops_test_models"] * 2
+    assert board["velocity"]["candidates"] == 3 and board["velocity"]["promotions"] == 2
+
+    # promote the better first model from the API: edit permission, an audited pin, an asset event
+    uri = Asset(model_asset_uri(key)).uri
+    with create_session() as session:
+        asset_id = session.query(AssetModel.id).filter(AssetModel.uri == uri).scalar()
+        events_before = session.query(AssetEvent).filter(AssetEvent.asset_id == asset_id).count()
+    assert events_before == 2  # each promote task's outlet
+    body = {"key": key, "profile_id": rows[first.run_id]["profile_id"], "reason": "better accuracy, reviewed"}
+    assert client.post("/mlops/api/v1/models/promote", headers=writer("viewer"), json=body).status_code == 403
+    done = client.post("/mlops/api/v1/models/promote", headers=writer("op"), json=body)
+    assert done.status_code == 200, done.text
+    assert done.json()["asset_event"] == f"asset event on {uri}" and done.json()["pinned_by"] == "op"
+    with create_session() as session:
+        assert session.query(AssetEvent).filter(AssetEvent.asset_id == asset_id).count() == events_before + 1
+    now = client.get("/mlops/api/v1/models/board", params={"key": key}, headers=token("viewer")).json()
+    assert (
+        now["rows"][0]["run_id"] == first.run_id
+        and now["promotions"][-1]["reason"] == "better accuracy, reviewed"
+    )
+    back = client.post(
+        "/mlops/api/v1/models/rollback", headers=writer("op"), json={"key": key, "reason": "serving errors"}
+    )
+    assert back.status_code == 200 and back.json()["reason"] == "rollback: serving errors"
+    after = client.get("/mlops/api/v1/models/board", params={"key": key}, headers=token("viewer")).json()
+    assert after["rows"][0]["run_id"] == weaker.run_id
+    assert "promote" in [e.action for e in store.audit_events(baseline_key=key)] or any(
+        e.action == "pin" for e in store.audit_events(baseline_key=key)
+    )
+    bad = client.post(
+        "/mlops/api/v1/models/promote", headers=writer("op"), json={**body, "profile_id": 10**9}
+    )
+    assert bad.status_code == 409 and "is not a candidate" in bad.json()["detail"]
+    missing = client.get("/mlops/api/v1/models/board", params={"key": "nope"}, headers=token("viewer"))
+    assert missing.status_code == 404
+
+    page = client.get("/mlops/models", params={"key": key}, headers=token("viewer")).text
+    assert 'class="chart metric-chart"' in page and "beats the champion" in page and "gate failed" in page
+    assert page.count(">Promote</button>") == 2 and "Roll back to the previous champion" in page
+    scoped = client.get("/mlops/models", params={"dag_id": "mlops_test_gate"}, headers=token("viewer")).text
+    assert key not in scoped

@@ -188,6 +188,28 @@ def test_on_call_flow_in_a_real_browser(store, alerting, api_server, browser, tm
     acked = store.incident(incident.id)
     assert (acked.status, acked.acked_by, acked.note) == ("acknowledged", "oncall", "INC-4711")
 
+    # the Models page (nav entry): the leaderboard with its chart, the champion first; promote a candidate
+    from tests.dags import model_dags
+
+    run_dag(model_dags.models_dag, C=0.01)  # the first candidate becomes champion
+    better = run_dag(model_dags.models_dag, C=1.0)  # better, and promoted by its passing gate
+    page.goto(f"{api_server}/")
+    page.get_by_role("link", name="Models", exact=True).first.click()
+    page.wait_for_url("**/plugin/mlops_models", timeout=60_000)
+    frame = page.frame_locator("iframe").first
+    expect(frame.locator("h1")).to_have_text("Models", timeout=60_000)
+    expect(frame.locator("svg.metric-chart")).to_be_visible()
+    board = frame.locator("table.board")
+    expect(board.locator("tr.champion")).to_contain_text(better.run_id)
+    page.screenshot(path=str(shots / "models.png"), full_page=True)
+    weaker = board.locator("tr[data-profile]").nth(1)
+    weaker.get_by_placeholder("reason (audited)").fill("a simpler model, reviewed")
+    weaker.get_by_role("button", name="Promote").click()
+    expect(board.locator("tr.champion")).not_to_contain_text(better.run_id, timeout=30_000)
+    champion = store.pinned_profile(key=model_dags.MODEL_KEY, label="champion")
+    assert champion.run_id != better.run_id
+    assert [p.pinned_by for p in store.pins(key=model_dags.MODEL_KEY, include_inactive=True)][0] == "oncall"
+
     # a hostile owner name (the gate's latest decision now) is shown as text, and no script of it ran
     now = datetime.now(UTC)
     store.record_check_run(

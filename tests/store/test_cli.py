@@ -248,7 +248,7 @@ def test_report_names_the_baseline_and_shows_the_evidence(sqlite_url: str) -> No
     assert f"compare compared with previous_success of penguins.compare: {why}" in lines
     assert "  2026-11-04  scheduled__2026-11-04  PASSED, 344 rows" in lines
     failing = lines.index("FAILED      compare / drift_ks(flipper_length_mm)")
-    assert "expected warn 0.1 · fail 0.2" in lines[failing + 1] and "statistic 0.41" in lines[failing + 1]
+    assert "expected warn 0.1 · fail 0.2" in lines[failing + 1] and "statistic 0.412" in lines[failing + 1]
     assert "baseline min 172, p25 190, median 197, p75 213, max 231" in lines[failing + 2]
     assert "current  min 172, p25 190, median 230, p75 213, max 231" in lines[failing + 3]
 

@@ -16,11 +16,6 @@ REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
 ROWS_PER_TABLE = 3
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, sqlite_url: str) -> str:  # type: ignore[no-untyped-def]
-    return sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-
-
 def _value(column: sa.Column, i: int, parents: dict[str, list[int]]) -> Any:
     """A value for a required column of the i-th row: a parent's id for a foreign key, else by type."""
     for fk in column.foreign_keys:

@@ -26,13 +26,13 @@ from airflow_mlops.core.native._frame import Frame
 
 __all__ = ["MAP_EVALUATORS"]
 
-Condition = Callable[[Any, Any], Any]
+_Condition = Callable[[Any, Any], Any]
 _COLUMN = ("column", "mostly")
 _SCALAR = (str, int, float, bool, type(None))
 
 
 def _column_map(
-    frame: Frame, kwargs: Mapping[str, Any], fmt: Format, condition: Condition, *, keep_nulls: bool = False
+    frame: Frame, kwargs: Mapping[str, Any], fmt: Format, condition: _Condition, *, keep_nulls: bool = False
 ) -> NativeResult:
     """A column map expectation: ``condition(domain, whole_column)`` gives the unexpected mask."""
     import numpy as np

@@ -10,6 +10,7 @@ inline script. Pure Python: no Airflow import.
 from airflow_mlops.plugins.pages.baselines import render_backtest, render_baselines
 from airflow_mlops.plugins.pages.gates import render_dag, render_overview, render_triage
 from airflow_mlops.plugins.pages.layout import ASSETS, GATE_STATUSES
+from airflow_mlops.plugins.pages.models import render_models
 from airflow_mlops.plugins.pages.report import render_report
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "render_backtest",
     "render_baselines",
     "render_dag",
+    "render_models",
     "render_overview",
     "render_report",
     "render_triage",

@@ -20,11 +20,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from airflow_mlops.core.numbers import full, human
+from airflow_mlops.core.results import GATE_STATUSES
 from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = [
     "ASSETS",
     "GATE_STATUSES",
+    "SNOOZE_CHOICES",
     "SNOOZE_SELECT",
     "action",
     "age",
@@ -41,7 +43,6 @@ __all__ = [
     "when",
 ]
 
-GATE_STATUSES = ("PASSED", "WARNED", "FAILED", "ERRORED", "OVERRIDDEN")
 _BADGE_CLASSES = {
     *GATE_STATUSES,
     "INFO",
@@ -113,7 +114,9 @@ button[disabled]{cursor:not-allowed;opacity:.5} .note{font-style:italic}
 section.key-card{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:12px 0}
 section.key-card h2{margin:0 0 4px;font-size:14px;word-break:normal;overflow-wrap:anywhere}
 .evidence{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;margin:6px 0 16px}
-.evidence table{width:auto}.sw.limit-warn{border-top:2px dashed #d69e2e;height:0}.sw.limit-fail{border-top:2px dashed #e53e3e;height:0}
+.evidence table{width:auto}
+table.board tr.champion{background:var(--panel)} table.board tr.beats td:nth-child(2){color:#38a169}
+.beats{color:#38a169}.sw.limit-warn{border-top:2px dashed #d69e2e;height:0}.sw.limit-fail{border-top:2px dashed #e53e3e;height:0}
 """
 
 # The host UI's color mode (same origin: the page is shown in the Airflow UI's iframe), then the actions.
@@ -171,6 +174,7 @@ def page(root: str, title: str, body: str, *, active: str = "", dag_id: str | No
             ("overview", "", "Overview"),
             ("triage", "triage", "Triage"),
             ("baselines", "baselines", "Baselines"),
+            ("models", "models", "Models"),
         )
     )
     return (

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from airflow_mlops.core.results import CheckResult, Status
@@ -16,11 +15,6 @@ from airflow_mlops.store.models import CheckResultRow, CheckRunRow, IncidentRow,
 
 NOW = datetime.now(UTC)
 OLD = NOW - timedelta(days=100)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request, sqlite_url: str) -> str:  # type: ignore[no-untyped-def]
-    return sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 def run(store: ResultsStore, run_id: str, when: datetime, *, key: str | None = "orders") -> int:

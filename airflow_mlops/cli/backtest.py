@@ -40,17 +40,19 @@ def add_backtest_parser(sub: Any) -> None:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from airflow_mlops.cli import _print, _store
+    from airflow_mlops.cli._common import print_rows, store_for
     from airflow_mlops.core.backtest import backtest, recorded_days
     from airflow_mlops.core.owners import parse_duration
 
     since = datetime.now(UTC) - parse_duration(args.last, where="--last")
-    rows = _store(args).check_series(key=args.key, name=args.check, since=since)
+    rows = store_for(args).check_series(key=args.key, name=args.check, since=since)
     if not rows:
-        from airflow_mlops.cli import unknown_key_hint
+        from airflow_mlops.cli._common import unknown_key_hint
 
         hint = (
-            "" if _store(args).profiles(key=args.key, limit=1) else unknown_key_hint(_store(args), args.key)
+            ""
+            if store_for(args).profiles(key=args.key, limit=1)
+            else unknown_key_hint(store_for(args), args.key)
         )
         raise InputError(
             f"no recorded results of check '{args.check}' for baseline key '{args.key}' in the last {args.last}"
@@ -67,7 +69,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"days": table, "recorded": recorded, "replayed": again}, indent=2, default=str))
         return 0
-    _print(table, as_json=False, columns=("date", "run_id", "observed", "statistic", "recorded", "replayed"))
+    print_rows(
+        table, as_json=False, columns=("date", "run_id", "observed", "statistic", "recorded", "replayed")
+    )
     for label, counts in (("recorded", recorded), ("replayed", again)):
         print(
             f"{label}: {counts['days']} days, {counts['warned']} warned, {counts['failed']} failed, "

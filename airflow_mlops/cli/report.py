@@ -163,10 +163,10 @@ def _moment(value: Any) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from airflow_mlops.cli import _store
+    from airflow_mlops.cli._common import store_for
     from airflow_mlops.plugins.queries import task_report
 
-    store = _store(args)
+    store = store_for(args)
     head = _pick(store, args)
     report = task_report(head.dag_id, head.run_id, head.task_id, history_runs=0, store=store)
     print(json.dumps(report, indent=2, default=str) if args.json else render_report_text(report))
