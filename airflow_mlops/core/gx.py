@@ -41,9 +41,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from airflow_mlops.core.results import MAX_LISTED, RESULT_FORMATS, CheckResult, Severity, Status, json_safe
+from airflow_mlops.core.results import RESULT_FORMATS, CheckResult, Severity, Status, json_safe
 from airflow_mlops.core.suite import ExpectationSpec, SuiteSpec
-from airflow_mlops.exceptions import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +53,6 @@ __all__ = [
     "RESULT_FORMATS",
     "SAMPLE_SIZE",
     "ResultFormat",
-    "check_engine",
     "import_gx",
     "run_suite",
 ]
@@ -241,7 +239,7 @@ def run_suite(
 
     :param engine: ``"auto"``: the native engine (:mod:`airflow_mlops.core.native`) for the types it
         covers on a DataFrame, GX for the rest (GX is imported only then); ``"native"``: the native
-        engine only (an uncovered type, or SQL data, is an :class:`InputError` before anything runs);
+        engine only (an uncovered type, or SQL data, is an :class:`~airflow_mlops.exceptions.InputError` before anything runs);
         ``"gx"``: GX only. Each result's ``details["engine"]`` says which one ran it.
     """
     if (frame is None) == (sql is None):
@@ -277,11 +275,11 @@ def _run_native(
     """The results the native engine gives, by position; the rest is GX's (none with ``"native"``)."""
     from airflow_mlops.core import native
 
-    check_engine(engine)
+    native.check_engine(engine)
     if engine == "gx" or (engine == "auto" and frame is None):
         return {}
     if engine == "native":
-        _check_native(planned, frame is None, source)
+        native.require_covered([spec for spec, _, _ in planned], sql=frame is None, source=source)
     assert frame is not None
     batch = native.Frame(frame)
     results: dict[int, CheckResult] = {}
@@ -303,30 +301,6 @@ def _run_native(
         converted = _convert(outcome, spec=spec, name=name, severity=severity, source=source, columns=columns)
         results[index] = _with_engine(converted, "native")
     return results
-
-
-def check_engine(engine: str) -> None:
-    from airflow_mlops.core.arguments import require_choice
-    from airflow_mlops.core.native import ENGINES
-
-    require_choice("engine", engine, ENGINES)
-
-
-def _check_native(planned: Sequence[tuple[ExpectationSpec, str, Severity]], sql: bool, source: str) -> None:
-    from airflow_mlops.core.native import COVERED
-
-    if sql:
-        raise InputError(
-            f"engine='native' evaluates pandas DataFrames only, and {source} is SQL; use engine='auto' "
-            "or 'gx' (GX validates it inside the database)."
-        )
-    uncovered = [spec for spec, _, _ in planned if spec.type not in COVERED]
-    if uncovered:
-        listed = ", ".join(f"'{spec.type}' ({spec.source})" for spec in uncovered[:MAX_LISTED])
-        raise InputError(
-            f"engine='native' does not cover {listed}; use engine='auto' (GX runs those) or 'gx'. The "
-            "covered types are listed in docs/operators/expectation-coverage.md."
-        )
 
 
 def _run_gx(

@@ -10,7 +10,7 @@ then evaluates that expectation. ``tests/core/test_native_conformance.py`` is th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_mlops.core.native._aggregate import AGGREGATE_EVALUATORS
@@ -21,7 +21,20 @@ from airflow_mlops.core.native._map import MAP_EVALUATORS
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COVERED", "ENGINES", "Decline", "Engine", "Frame", "MissingColumn", "NativeResult", "evaluate"]
+    from airflow_mlops.core.suite import ExpectationSpec
+
+__all__ = [
+    "COVERED",
+    "ENGINES",
+    "Decline",
+    "Engine",
+    "Frame",
+    "MissingColumn",
+    "NativeResult",
+    "check_engine",
+    "evaluate",
+    "require_covered",
+]
 
 Engine = Literal["auto", "native", "gx"]
 #: the values of ``engine=`` and ``[mlops] validation_engine``
@@ -53,3 +66,29 @@ def evaluate(
     if result_format == "BOOLEAN_ONLY":  # GX's Expectation.validate_ keeps no result then
         return NativeResult(success=bool(result.success))
     return result
+
+
+def check_engine(engine: str) -> None:
+    """``engine`` is one of :data:`ENGINES` (an :class:`~airflow_mlops.exceptions.ArgumentError` if not)."""
+    from airflow_mlops.core.arguments import require_choice
+
+    require_choice("engine", engine, ENGINES)
+
+
+def require_covered(specs: Sequence[ExpectationSpec], *, sql: bool, source: str) -> None:
+    """``engine="native"``: the data is a DataFrame and every type is covered, else one InputError."""
+    from airflow_mlops.core.results import MAX_LISTED
+    from airflow_mlops.exceptions import InputError
+
+    if sql:
+        raise InputError(
+            f"engine='native' evaluates pandas DataFrames only, and {source} is SQL; use engine='auto' "
+            "or 'gx' (GX validates it inside the database)."
+        )
+    uncovered = [spec for spec in specs if spec.type not in COVERED]
+    if uncovered:
+        listed = ", ".join(f"'{spec.type}' ({spec.source})" for spec in uncovered[:MAX_LISTED])
+        raise InputError(
+            f"engine='native' does not cover {listed}; use engine='auto' (GX runs those) or 'gx'. The "
+            "covered types are listed in docs/operators/expectation-coverage.md."
+        )
