@@ -124,6 +124,7 @@ def _result_lines(task_id: str, r: dict[str, Any]) -> list[str]:
         f"baseline {_value(r['baseline'], rate=rate)}" if r["baseline"] is not None else "",
         f"statistic {_value(r['statistic'])}" if r.get("statistic") is not None else "",
         f"sample {_value(r['unexpected_sample'])}" if r.get("unexpected_sample") else "",
+        f"engine {r['engine']}" if r.get("engine") else "",
     ]
     lines = [
         f"{r['status']:<11} {task_id} / {r['name']}",

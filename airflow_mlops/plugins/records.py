@@ -64,6 +64,7 @@ def result_json(r: Any) -> dict[str, Any]:
         "threshold": r.threshold,
         "band": details.get("band"),
         "message": r.message,
+        "engine": details.get("engine"),
         "evidence": details.get("evidence"),
         "schema_diff": details.get("diff"),
         "unexpected_sample": details.get("sample_unexpected", details.get("partial_unexpected_list")),

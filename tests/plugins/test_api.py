@@ -359,7 +359,9 @@ def test_the_report_shows_the_unexpected_values(client, store, alerting) -> None
         r for r in validate["results"] if r["name"].startswith("expect_column_values_to_be_between")
     )
     assert between["unexpected_sample"] == [42.0] * 5
+    assert between["engine"] == "native"  # which engine evaluated it (issue 20), also on the page
     page = client.get(report_path(out_of_range), headers=token("viewer")).text
+    assert 'title="evaluated by the native engine">native</span>' in page
     assert '">[42, 42, 42, 42, 42]</code>' in page  # the "unexpected sample" column (full values on hover)
 
 

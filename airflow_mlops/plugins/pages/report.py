@@ -94,6 +94,16 @@ def baseline_block(root: str, baseline: Mapping[str, Any] | None) -> str:
     return f'<div class="baseline">{"".join(parts)}</div>'
 
 
+def _engine(result: Mapping[str, Any]) -> str:
+    """Which engine evaluated a validation result (``native`` or ``gx``), when it was recorded."""
+    engine = result.get("engine")
+    return (
+        f' <span class="muted engine" title="evaluated by the {e(engine)} engine">{e(engine)}</span>'
+        if engine
+        else ""
+    )
+
+
 def _result_row(root: str, report: Mapping[str, Any], check: Mapping[str, Any], r: Mapping[str, Any]) -> str:
     task_label = check["task_id"] + (f"[{check['map_index']}]" if check["map_index"] >= 0 else "")
     rate = r.get("check_type") in RATE_CHECK_TYPES
@@ -101,7 +111,7 @@ def _result_row(root: str, report: Mapping[str, Any], check: Mapping[str, Any], 
     return (
         "<tr>"
         f'<td><a href="{e(report_href(root, report["dag_id"], report["run_id"], check["task_id"]))}">'
-        f"{e(task_label)}</a></td><td>{e(r['name'])}</td><td>{badge(r['status'])}</td>"
+        f"{e(task_label)}</a></td><td>{e(r['name'])}{_engine(r)}</td><td>{badge(r['status'])}</td>"
         f"<td>{cell(r['observed'], rate=rate)}</td><td>{e(expected_text(r))}</td>"
         f"<td>{cell(r['baseline'], rate=rate)}</td><td>{cell(r['statistic'])}</td>"
         f"<td>{cell(r['unexpected_sample'])}</td><td>{message}"
