@@ -134,3 +134,61 @@ def test_session_settings_are_checked_before_any_connection(
         profile_sql(engine, sa.table("t"), **settings)
     engine.dispose()
     assert connected == []
+
+
+@pytest.mark.postgres
+def test_sketch_starts_the_label_scan_beside_pass_1_and_spreads_the_scans_over_the_connections(
+    pg_url: str,
+) -> None:
+    """Sketch mode: the categorical columns' grouping-sets scan is sent before pass 1 ends, on a
+    connection of its own, and the fine-bin scans run on the other pool connections: as many connections
+    as ``1 + max_parallel_workers_per_gather``, each with the exported snapshot and ``work_mem`` once."""
+    rng = np.random.default_rng(21)
+    frame = pd.DataFrame({f"x{k}": rng.normal(k, 1, 3_000) for k in range(6)})
+    for k in range(4):
+        frame[f"c{k}"] = rng.choice([f"v{j}" for j in range(3 + k)], 3_000)
+    setup = sa.create_engine(pg_url)
+    frame.to_sql("beside_pass_1", setup, index=False)
+    setup.dispose()
+    engine = sa.create_engine(pg_url, connect_args={"options": "-c max_parallel_workers_per_gather=2"})
+    label_scan_sent, bins_sent = threading.Event(), threading.Event()
+    waited: list[bool] = []
+    held: list[bool] = []
+    sent: list[tuple[int, str]] = []  # (DB-API connection, statement) in the order they were sent
+    lock = threading.Lock()
+
+    def before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        with lock:
+            sent.append((id(conn.connection.dbapi_connection), statement.lower()))
+            if sum("width_bucket(" in s for _, s in sent) == 2:
+                bins_sent.set()
+        if "label_groups" in statement:  # held until both fine-bin scans are sent: all three at once
+            label_scan_sent.set()
+            held.append(bins_sent.wait(timeout=10))
+        elif "width_bucket(" in statement:
+            held.append(bins_sent.wait(timeout=10))
+        elif "AS row_count" in statement:  # pass 1 waits for the label scan: it must be on its way already
+            waited.append(label_scan_sent.wait(timeout=10))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        got = profile_sql(engine, sa.table("beside_pass_1"), quantiles="sketch", work_mem="16MB")
+    finally:
+        engine.dispose()
+    assert waited == [True], "the label scan was not sent before pass 1 ended"
+    assert held == [True] * 3, "the label scan and the two fine-bin scans did not run at once"
+    expected = profile_frame(frame)
+    for k in range(4):
+        assert got.columns[f"c{k}"].top == expected.columns[f"c{k}"].top
+    on = {
+        kind: [c for c, s in sent if marker in s]
+        for kind, marker in [("pass1", "as row_count"), ("labels", "label_groups"), ("bins", "width_bucket(")]
+    }
+    main = on["pass1"][0]
+    assert len(on["labels"]) == 1 and on["labels"][0] != main  # one scan of the 4 columns, beside pass 1
+    assert len(on["bins"]) == 2 and len({*on["bins"], on["labels"][0], main}) == 4  # 6 columns, 2 connections
+    # every connection: the snapshot (pool's only) and work_mem once, each with its own transaction
+    for connection in {c for c, _ in sent} & {main, *on["labels"], *on["bins"]}:
+        mine = [s for c, s in sent if c == connection]
+        assert sum("set_config" in s for s in mine) == 1, mine
+        assert sum("set transaction snapshot" in s for s in mine) == (0 if connection == main else 1), mine
