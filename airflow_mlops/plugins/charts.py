@@ -112,13 +112,16 @@ def _bands(points: Sequence[HistoryPoint], xs: list[float], step: float, scale: 
                 f'<rect class="{css}" x="{x - step / 2:.1f}" y="{y_high:.1f}" width="{step:.1f}" '
                 f'height="{max(y_low - y_high, 0):.1f}"/>'
             )
-    baseline = [
-        (x, scale(b)) for x, p in zip(xs, points, strict=True) if (b := _number(p.baseline)) is not None
-    ]
-    if baseline:
-        path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in baseline)
-        parts.append(f'<polyline class="baseline" points="{path}"/>')
-    return parts
+    return parts + _step_line(xs, [p.baseline for p in points], step, scale, "baseline")
+
+
+def _step_line(xs: Sequence[float], values: Sequence[Any], step: float, scale: _Scale, css: str) -> list[str]:
+    """A dashed level per x (a baseline, the champion then) as one polyline; nothing without values."""
+    levels = [(x, scale(v)) for x, value in zip(xs, values, strict=True) if (v := _number(value)) is not None]
+    if not levels:
+        return []
+    path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in levels)
+    return [f'<polyline class="{css}" points="{path}"/>']
 
 
 def _limits(points: Sequence[HistoryPoint], left: int, right: int, scale: _Scale) -> list[str]:
@@ -167,18 +170,24 @@ def _series(
     return parts
 
 
-def _axes(points: Sequence[HistoryPoint], left: int, right: int, height: int, scale: _Scale) -> list[str]:
+def _axes(first: str, last: str | None, *, left: int, right: int, height: int, scale: _Scale) -> list[str]:
+    """The y axis's top and bottom values, the x axis line, and its first and last labels (escaped)."""
     e = html.escape
     parts = [
         f'<text class="axis" x="{left - 6}" y="{scale.top + 4}" text-anchor="end">{_fmt(scale.high)}</text>',
         f'<text class="axis" x="{left - 6}" y="{scale.bottom}" text-anchor="end">{_fmt(scale.low)}</text>',
         f'<line class="axis-line" x1="{left}" x2="{right}" y1="{scale.bottom}" y2="{scale.bottom}"/>',
+        f'<text class="axis" x="{left}" y="{height - 6}">{e(first)}</text>',
     ]
-    first, last = (p.label or p.run_id[:24] for p in (points[0], points[-1]))
-    parts.append(f'<text class="axis" x="{left}" y="{height - 6}">{e(first)}</text>')
-    if len(points) > 1:
+    if last is not None:
         parts.append(f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(last)}</text>')
     return parts
+
+
+def _history_labels(points: Sequence[HistoryPoint]) -> tuple[str, str | None]:
+    """The x axis's first and last labels: each point's label, else its run id's start."""
+    first, last = (p.label or p.run_id[:24] for p in (points[0], points[-1]))
+    return first, last if len(points) > 1 else None
 
 
 def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 560, height: int = 170) -> str:
@@ -198,7 +207,7 @@ def history_chart(points: Sequence[HistoryPoint], *, title: str, width: int = 56
         f'<text x="{left}" y="14" class="chart-title">{e(title)}</text>',
         *(_bands(points, xs, step, scale) if value_mode else _limits(points, left, right, scale)),
         *_series(points, xs, ys, scale, value_mode),
-        *_axes(points, left, right, height, scale),
+        *_axes(*_history_labels(points), left=left, right=right, height=height, scale=scale),
         "</svg>",
     ]
     legend = (
@@ -375,12 +384,7 @@ def metric_chart(points: Sequence[MetricPoint], *, title: str, width: int = 720,
             parts.append(
                 f'<line class="limit-warn promotion" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}"/>'
             )
-    champion = [
-        (x, scale(c)) for x, p in zip(xs, points, strict=True) if (c := _number(p.champion)) is not None
-    ]
-    if champion:
-        path = " ".join(f"{x - step / 2:.1f},{y:.1f} {x + step / 2:.1f},{y:.1f}" for x, y in champion)
-        parts.append(f'<polyline class="baseline champion" points="{path}"/>')
+    parts += _step_line(xs, [p.champion for p in points], step, scale, "baseline champion")
     for x, p in zip(xs, points, strict=True):
         value = _number(p.value)
         if value is not None:
@@ -389,11 +393,7 @@ def metric_chart(points: Sequence[MetricPoint], *, title: str, width: int = 720,
                 f'<circle cx="{x:.1f}" cy="{scale(value):.1f}" r="4" fill="{color}"><title>{e(p.tip)}</title></circle>'
             )
     parts += [
-        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(scale.high)}</text>',
-        f'<text class="axis" x="{left - 6}" y="{bottom}" text-anchor="end">{_fmt(scale.low)}</text>',
-        f'<line class="axis-line" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>',
-        f'<text class="axis" x="{left}" y="{height - 6}">{e(points[0].label)}</text>',
-        f'<text class="axis" x="{right}" y="{height - 6}" text-anchor="end">{e(points[-1].label)}</text>',
+        *_axes(points[0].label, points[-1].label, left=left, right=right, height=height, scale=scale),
         "</svg>",
     ]
     legend = (
