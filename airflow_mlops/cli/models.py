@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from airflow_mlops.core.leaderboard import row_notes
 from airflow_mlops.core.numbers import duration, human
 
 __all__ = ["add_models_parser", "render_board_text"]
@@ -56,11 +57,7 @@ def render_board_text(board: dict[str, Any]) -> str:
     header = ["rank", primary["name"], *others, "source", "gate", "data / run", "note"]
     table = [header]
     for row in board["rows"]:
-        note = "CHAMPION" if row["champion"] else ("beats the champion" if row["beats_champion"] else "")
-        if row["was_champion"]:
-            note = (note + "; " if note else "") + "was champion"
-        if row["failed_why"]:
-            note = (note + "; " if note else "") + f"gate failed: {row['failed_why']}"
+        note = "; ".join(text.upper() if kind == "champion" else text for kind, text in row_notes(row))
         table.append([
             str(row["rank"]), human(row["primary"]), *(human(row["metrics"].get(m)) for m in others),
             row["source"], row["gate_status"] or "-", _which(row), note[:90],

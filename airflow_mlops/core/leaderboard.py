@@ -35,6 +35,7 @@ __all__ = [
     "candidate_source",
     "model_asset_uri",
     "primary_metric",
+    "row_notes",
 ]
 
 CHAMPION = "champion"
@@ -184,6 +185,21 @@ class Board:
             "promotions": [_promotion_dict(p) for p in self.promotions],
             "velocity": _velocity_dict(self.velocity),
         }
+
+
+def row_notes(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a board row (as :meth:`Board.to_dict` gives it) says about its candidate, as
+    ``(kind, text)``: ``champion``, ``beats`` (the champion), ``was`` (champion), ``failed`` (its gate)."""
+    notes = []
+    if row["champion"]:
+        notes.append(("champion", "champion"))
+    if row["beats_champion"]:
+        notes.append(("beats", "beats the champion"))
+    if row["was_champion"]:
+        notes.append(("was", "was champion"))
+    if row["failed_why"]:
+        notes.append(("failed", f"gate failed: {row['failed_why']}"))
+    return notes
 
 
 def build_board(

@@ -105,3 +105,16 @@ def test_the_board_as_json_keeps_full_precision() -> None:
         "higher_is_better": True,
     }
     assert board["rows"][0]["recorded_at"] == "2026-11-01T06:00:00+00:00"
+
+
+def test_row_notes_say_what_the_board_marks() -> None:
+    from airflow_mlops.core.leaderboard import row_notes
+
+    rows = {
+        r["profile_id"]: r
+        for r in build_board("k", [NOTEBOOK, *RUNS], PROMOTIONS, ACCURACY).to_dict()["rows"]
+    }
+    assert row_notes(rows[2]) == [("champion", "champion")]
+    assert row_notes(rows[3]) == [("beats", "beats the champion")]
+    assert row_notes(rows[1]) == [("was", "was champion")]
+    assert row_notes(rows[4]) == [("failed", "gate failed: accuracy dropped 0.15")]

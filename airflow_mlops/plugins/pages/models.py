@@ -7,12 +7,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from airflow_mlops.core.leaderboard import row_notes
 from airflow_mlops.core.numbers import duration, human
 from airflow_mlops.plugins.charts import MetricPoint, metric_chart
 from airflow_mlops.plugins.pages.layout import action, badge, e, page, report_href, when
 
 __all__ = ["render_models"]
 
+_NOTE_HTML = {
+    "champion": "<b>{}</b>",
+    "beats": "<b class=beats>{}</b>",
+    "was": "{}",
+    "failed": '<span class="error">{}</span>',
+}
 _REASON = '<input name="reason" required maxlength="2000" placeholder="reason (audited)" size="18">'
 
 
@@ -34,15 +41,7 @@ def _chart(board: Mapping[str, Any]) -> str:
 
 def _row(root: str, board: Mapping[str, Any], row: Mapping[str, Any], others: Sequence[str]) -> str:
     key = board["key"]
-    notes = []
-    if row["champion"]:
-        notes.append("<b>champion</b>")
-    if row["beats_champion"]:
-        notes.append("<b class=beats>beats the champion</b>")
-    if row["was_champion"]:
-        notes.append("was champion")
-    if row["failed_why"]:
-        notes.append(f'<span class="error">gate failed: {e(row["failed_why"])}</span>')
+    notes = [_NOTE_HTML[kind].format(e(text)) for kind, text in row_notes(row)]
     run = row["run_id"]
     link = e(run or "")
     if run and row["dag_id"] and row.get("gate_task_id"):
