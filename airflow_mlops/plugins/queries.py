@@ -9,9 +9,8 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from airflow_mlops.core.messages import data_date
 from airflow_mlops.plugins import authz
-from airflow_mlops.plugins.records import gate_json, incident_json, iso, result_json, run_json
+from airflow_mlops.plugins.records import gate_json, incident_json, iso, result_json, run_data_date, run_json
 from airflow_mlops.urls import allowed_url, report_path
 
 __all__ = [
@@ -71,10 +70,6 @@ def require_edit(user: Any, dag_id: str) -> None:
         raise HTTPException(status_code=403, detail=f"you may not edit DAG {dag_id!r}")
 
 
-def _data_date(row: Any) -> str | None:
-    return data_date(row.logical_date, row.run_after)
-
-
 # -- listings ------------------------------------------------------------------------------------------
 def gates_listing(
     user: Any, owner: str | None, dag_id: str | None, status: str | None, limit: int, offset: int
@@ -85,7 +80,7 @@ def gates_listing(
     rows, counts = results_store().latest_gate_decisions(
         dag_ids=readable, owner=owner, status=status, limit=limit, offset=offset
     )
-    gates = [gate_json(r) | {"data_date": _data_date(r)} for r in rows]
+    gates = [gate_json(r) for r in rows]
     return {"gates": gates, "counts": counts, "limit": limit, "offset": offset}
 
 
@@ -98,16 +93,13 @@ def open_incidents(user: Any, owner: str | None, dag_id: str | None, limit: int)
     runs = results_store().check_runs_by_id({i.last_check_run_id for i in rows if i.last_check_run_id})
     return [
         incident_json(i)
-        | {"data_date": _data_date(runs[i.last_check_run_id]) if i.last_check_run_id in runs else None}
+        | {"data_date": run_data_date(runs[i.last_check_run_id]) if i.last_check_run_id in runs else None}
         for i in rows
     ]
 
 
 def recent_runs(dag_id: str, limit: int = 30) -> list[dict[str, Any]]:
-    return [
-        run_json(r) | {"data_date": _data_date(r)}
-        for r in results_store().check_runs(dag_id=dag_id, limit=limit)
-    ]
+    return [run_json(r) for r in results_store().check_runs(dag_id=dag_id, limit=limit)]
 
 
 def with_audit(incidents: list[dict[str, Any]], per_incident: int = 20) -> list[dict[str, Any]]:
@@ -150,31 +142,27 @@ def baselines_listing(user: Any, *, profiles_per_key: int = 20) -> dict[str, Any
     return {"keys": listed, "pins": [p.summary() for p in db.pins() if p.baseline_key in names]}
 
 
-def _profile_dates(db: Any, profiles: list[Any]) -> dict[int, str | None]:
-    """Each profile's data date: its check run's logical date (a manual run's run_after, labelled), or,
-    for a profile no run recorded, the day it was recorded."""
+def _profile_summaries(db: Any, profiles: list[Any]) -> list[dict[str, Any]]:
+    """What a person sees of each profile: its run, data date (its check run's logical date, a manual
+    run's run_after labelled, or for a profile no run recorded the day it was recorded), status, rows and
+    source."""
     runs = db.check_runs_by_id({p.check_run_id for p in profiles if p.check_run_id})
-    return {
-        p.id: _data_date(runs[p.check_run_id])
-        if p.check_run_id in runs
-        else (p.run_after.date().isoformat() if p.run_after else None)
-        for p in profiles
-    }
-
-
-def _recent_profiles(db: Any, key: str, limit: int) -> list[dict[str, Any]]:
-    profiles = [p for p in db.profiles(key=key, limit=limit) if p.run_id]
-    dates = _profile_dates(db, profiles)
     return [
         {
             "run_id": p.run_id,
-            "date": dates.get(p.id),
+            "date": run_data_date(runs[p.check_run_id])
+            if p.check_run_id in runs
+            else (p.run_after.date().isoformat() if p.run_after else None),
             "status": p.gate_status or p.run_status,
             "row_count": p.row_count,
             "source": p.source,
         }
         for p in profiles
     ]
+
+
+def _recent_profiles(db: Any, key: str, limit: int) -> list[dict[str, Any]]:
+    return _profile_summaries(db, [p for p in db.profiles(key=key, limit=limit) if p.run_id])
 
 
 # -- baseline keys -------------------------------------------------------------------------------------
@@ -261,17 +249,9 @@ def _baseline_of(db: Any, row: Any) -> dict[str, Any] | None:
         return None
     profile_ids = [int(i) for i in info.get("profile_ids") or []][:MAX_BASELINE_RUNS]
     profiles = db.profiles_by_id(profile_ids)
-    dates = _profile_dates(db, profiles)
     runs = [
-        {
-            "run_id": p.run_id,
-            "date": dates.get(p.id),
-            "status": p.gate_status or p.run_status,
-            "row_count": p.row_count,
-            "source": p.source,
-            "report": report_path(p.dag_id, p.run_id, row.task_id) if p.dag_id and p.run_id else None,
-        }
-        for p in profiles
+        summary | {"report": report_path(p.dag_id, p.run_id, row.task_id) if p.dag_id and p.run_id else None}
+        for p, summary in zip(profiles, _profile_summaries(db, profiles), strict=True)
     ]
     pin = None
     if str(info.get("policy", "")).startswith("pinned") and profile_ids:
@@ -299,7 +279,7 @@ def _check_json(db: Any, row: Any, page: list[Any], total: int, history_runs: in
         ):  # fmt: skip
             point = result_json(result)
             series.setdefault(result.name, []).append(
-                {"run_id": run.run_id, "finished_at": iso(run.finished_at), "data_date": _data_date(run)}
+                {"run_id": run.run_id, "finished_at": iso(run.finished_at), "data_date": run_data_date(run)}
                 | {k: point[k] for k in ("status", "observed", "baseline", "statistic", "threshold", "band")}
             )
         for r in results:
@@ -339,7 +319,6 @@ def _report_head(head: Any) -> dict[str, Any]:
     summary = head.summary or {}
     return {
         **gate_json(head),
-        "data_date": _data_date(head),
         "kind": head.kind,
         "data_source": head.data_source,
         "decision": summary.get("decision"),

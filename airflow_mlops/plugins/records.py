@@ -6,15 +6,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from airflow_mlops.core.messages import data_date
 from airflow_mlops.urls import allowed_url, report_path
 
-__all__ = ["gate_json", "incident_json", "iso", "result_json", "run_json"]
+__all__ = ["run_data_date", "gate_json", "incident_json", "iso", "result_json", "run_json"]
 
 
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+def run_data_date(row: Any) -> str | None:
+    """A check or gate run's data date for people (:func:`~airflow_mlops.core.messages.data_date`)."""
+    return data_date(row.logical_date, row.run_after)
 
 
 def gate_json(row: Any) -> dict[str, Any]:
@@ -29,6 +35,7 @@ def gate_json(row: Any) -> dict[str, Any]:
         "decided_at": iso(row.finished_at),
         "logical_date": iso(row.logical_date),
         "run_after": iso(row.run_after),
+        "data_date": run_data_date(row),
         "incident_id": summary.get("incident_id"),
         "report": report_path(row.dag_id, row.run_id, row.task_id),
     }
@@ -46,6 +53,7 @@ def run_json(row: Any) -> dict[str, Any]:
         "finished_at": iso(row.finished_at),
         "logical_date": iso(row.logical_date),
         "run_after": iso(row.run_after),
+        "data_date": run_data_date(row),
     }
 
 
