@@ -94,6 +94,11 @@ def baseline_block(root: str, baseline: Mapping[str, Any] | None) -> str:
     return f'<div class="baseline">{"".join(parts)}</div>'
 
 
+def _task_label(check: Mapping[str, Any]) -> str:
+    """A check task as the report names it: ``validate``, or ``validate[3]`` for a mapped one."""
+    return check["task_id"] + (f"[{check['map_index']}]" if check["map_index"] >= 0 else "")
+
+
 def _engine(result: Mapping[str, Any]) -> str:
     """Which engine evaluated a validation result (``native`` or ``gx``), when it was recorded."""
     engine = result.get("engine")
@@ -105,7 +110,7 @@ def _engine(result: Mapping[str, Any]) -> str:
 
 
 def _result_row(root: str, report: Mapping[str, Any], check: Mapping[str, Any], r: Mapping[str, Any]) -> str:
-    task_label = check["task_id"] + (f"[{check['map_index']}]" if check["map_index"] >= 0 else "")
+    task_label = _task_label(check)
     rate = r.get("check_type") in RATE_CHECK_TYPES
     message = f"<b>{e(r['message'])}</b>" if r["status"] == "ERRORED" else e(r["message"])
     return (
@@ -132,7 +137,7 @@ def _evidence_of(task_label: str, result: Mapping[str, Any]) -> str:
 def _checks_section(root: str, report: Mapping[str, Any], default_limit: int) -> tuple[str, list[str]]:
     rows, charts, compared, evidence = [], [], [], []
     for check in report["checks"]:
-        task_label = check["task_id"] + (f"[{check['map_index']}]" if check["map_index"] >= 0 else "")
+        task_label = _task_label(check)
         if check.get("baseline"):
             compared.append(f"<h3>{e(task_label)}</h3>{baseline_block(root, check['baseline'])}")
         for r in check["results"]:
